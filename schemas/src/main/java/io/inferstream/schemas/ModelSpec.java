@@ -1,0 +1,76 @@
+package io.inferstream.schemas;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.io.Serializable;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything the job needs to serve a model: its versions, aliases (the stages {@code dev}, {@code
+ * staging}, {@code prod} among them), batching, replicas and device. The registry publishes the
+ * same record, keyed {@code model/<name>}, with a {@code revision} that grows per change.
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record ModelSpec(
+    String name,
+    long revision,
+    List<ModelVersionSpec> versions,
+    Map<String, String> aliases,
+    BatchingConfig batching,
+    int replicas,
+    Device device)
+    implements Serializable {
+
+  public static final String LATEST = "latest";
+  public static final String PROD = "prod";
+
+  public ModelSpec {
+    versions = List.copyOf(versions);
+    aliases = aliases == null ? Map.of() : Map.copyOf(aliases);
+    device = device == null ? Device.AUTO : device;
+    if (replicas < 1) {
+      throw new IllegalArgumentException("replicas must be >= 1, got " + replicas);
+    }
+  }
+
+  /**
+   * Resolves a {@code model-version} header: a semantic version, an alias, {@code latest}, or
+   * {@code null} for the default ({@code prod}, else the latest version).
+   *
+   * @return the version, or {@code null} when nothing matches
+   */
+  public ModelVersionSpec resolve(String requested) {
+    if (requested == null || requested.isEmpty()) {
+      String prod = aliases.get(PROD);
+      return prod != null ? version(prod) : latest();
+    }
+    if (LATEST.equals(requested)) {
+      return latest();
+    }
+    String aliased = aliases.get(requested);
+    if (aliased != null) {
+      return version(aliased);
+    }
+    if (SemanticVersion.isVersion(requested)) {
+      return version(SemanticVersion.parse(requested).toString());
+    }
+    return null;
+  }
+
+  public ModelVersionSpec version(String version) {
+    for (ModelVersionSpec spec : versions) {
+      if (spec.version().equals(version)) {
+        return spec;
+      }
+    }
+    return null;
+  }
+
+  public ModelVersionSpec latest() {
+    return versions.stream()
+        .max(Comparator.comparing(v -> SemanticVersion.parse(v.version())))
+        .orElse(null);
+  }
+}
