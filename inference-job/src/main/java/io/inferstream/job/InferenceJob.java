@@ -1,0 +1,204 @@
+package io.inferstream.job;
+
+import io.inferstream.job.InferenceOptions.DeliveryGuarantee;
+import io.inferstream.job.kafka.KafkaReplyTopics;
+import io.inferstream.job.kafka.OutboundRecordSerializer;
+import io.inferstream.job.kafka.RawRequestDeserializer;
+import io.inferstream.job.model.ModelCatalog;
+import io.inferstream.job.model.ModelRepository;
+import io.inferstream.job.operators.BatchInferenceFunction;
+import io.inferstream.job.operators.MicroBatchOperator;
+import io.inferstream.job.operators.ModelRouter;
+import io.inferstream.job.operators.OperatorOutputs;
+import io.inferstream.job.operators.ReplyTopics;
+import io.inferstream.job.operators.RequestDecoder;
+import io.inferstream.job.records.Batch;
+import io.inferstream.job.records.OutboundRecord;
+import io.inferstream.job.records.RawRequest;
+import io.inferstream.job.records.ServingRequest;
+import io.inferstream.job.runtime.OnnxSignatureReader;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The inference job: Kafka requests → decoder → keyBy model replica → router/validator →
+ * micro-batcher → async ONNX Runtime inference → Kafka replies. Router, batcher and inference form
+ * one chain, so the task manager that batches a request runs it.
+ *
+ * <p>{@link #build} takes its source and sinks as parameters, so tests run the real pipeline on
+ * test inputs; {@link #main} wires the Kafka ones.
+ */
+public final class InferenceJob {
+  public static final String JOB_NAME = "inferstream-inference";
+
+  private InferenceJob() {}
+
+  /** Creates the sinks the job writes to; {@code name} tells the reply sink from the rejects. */
+  @FunctionalInterface
+  public interface SinkFactory {
+    Sink<OutboundRecord> create(String name);
+  }
+
+  public static void main(String[] args) throws Exception {
+    Configuration conf = new Configuration();
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    conf.addAll(Configuration.fromMap(env.getConfiguration().toMap()));
+    conf.addAll(CommandLineOptions.parse(args));
+    InferenceJobConfig config = InferenceJobConfig.from(conf);
+    ModelCatalog catalog = loadCatalog(config, env.getParallelism());
+    build(
+        env,
+        config,
+        catalog,
+        kafkaSource(config),
+        name -> kafkaSink(config, name),
+        new KafkaReplyTopics(config.bootstrapServers()));
+    env.execute(JOB_NAME);
+  }
+
+  /** Reads the model repository named by {@code inference.model-repository}. */
+  public static ModelCatalog loadCatalog(InferenceJobConfig config, int parallelism) {
+    if (config.modelRepository() == null) {
+      throw new IllegalArgumentException(
+          "set " + InferenceOptions.MODEL_REPOSITORY.key() + " to a model repository directory");
+    }
+    ModelRepository repository =
+        new ModelRepository(
+            Path.of(config.modelRepository()),
+            new OnnxSignatureReader(),
+            config.defaultMaxBatchSize(),
+            config.defaultMaxQueueDelay());
+    return new ModelCatalog(repository.load(), parallelism, config.maxParallelism());
+  }
+
+  public static void build(
+      StreamExecutionEnvironment env,
+      InferenceJobConfig config,
+      ModelCatalog catalog,
+      Source<RawRequest, ?, ?> source,
+      SinkFactory sinks,
+      ReplyTopics replyTopics) {
+    if (config.deliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE
+        && !env.getCheckpointConfig().isCheckpointingEnabled()) {
+      throw new IllegalArgumentException(
+          "inference.delivery-guarantee EXACTLY_ONCE needs checkpointing:"
+              + " set execution.checkpointing.interval");
+    }
+    // Records are never changed after they are emitted, so chained operators may share them.
+    env.getConfig().enableObjectReuse();
+    if (env.getConfiguration().getOptional(ExecutionOptions.BUFFER_TIMEOUT).isEmpty()) {
+      env.setBufferTimeout(1); // latency over the keyBy hop; Flink's 100 ms default would dominate
+    }
+
+    DataStream<RawRequest> raw =
+        env.fromSource(source, WatermarkStrategy.noWatermarks(), "requests").uid("requests");
+
+    SingleOutputStreamOperator<ServingRequest> decoded =
+        raw.process(
+                new RequestDecoder(
+                    catalog,
+                    new RequestDecoder.Settings(
+                        config.replyTopic(),
+                        config.replyTopicPattern(),
+                        config.deadLetterTopic(),
+                        config.requestMaxBytes()),
+                    replyTopics),
+                TypeInformation.of(ServingRequest.class))
+            .name("decode")
+            .uid("decode");
+
+    SingleOutputStreamOperator<ServingRequest> routed =
+        decoded
+            .keyBy(request -> request.routingKey, Types.STRING)
+            .process(new ModelRouter(catalog), TypeInformation.of(ServingRequest.class))
+            .setMaxParallelism(config.maxParallelism())
+            .name("route-and-validate")
+            .uid("route-and-validate");
+
+    SingleOutputStreamOperator<Batch> batches =
+        DataStreamUtils.reinterpretAsKeyedStream(
+                routed, request -> request.routingKey, Types.STRING)
+            .transform(
+                "micro-batch", TypeInformation.of(Batch.class), new MicroBatchOperator(catalog))
+            .setMaxParallelism(config.maxParallelism())
+            .uid("micro-batch");
+
+    SingleOutputStreamOperator<OutboundRecord> replies =
+        AsyncDataStream.unorderedWait(
+                batches,
+                new BatchInferenceFunction(
+                    catalog,
+                    new BatchInferenceFunction.Settings(
+                        config.inferenceThreads(),
+                        config.intraOpThreads(),
+                        config.replyMaxBytes(),
+                        config.passthrough())),
+                config.asyncTimeout().toMillis(),
+                TimeUnit.MILLISECONDS,
+                config.effectiveAsyncCapacity())
+            .returns(TypeInformation.of(OutboundRecord.class))
+            .setMaxParallelism(config.maxParallelism())
+            .name("infer")
+            .uid("infer");
+
+    replies.sinkTo(sinks.create("replies")).name("replies").uid("replies-sink");
+
+    decoded
+        .getSideOutput(OperatorOutputs.REJECTED)
+        .union(
+            routed.getSideOutput(OperatorOutputs.REJECTED),
+            batches.getSideOutput(OperatorOutputs.REJECTED))
+        .sinkTo(sinks.create("rejects"))
+        .name("rejects")
+        .uid("rejects-sink");
+  }
+
+  public static KafkaSource<RawRequest> kafkaSource(InferenceJobConfig config) {
+    return KafkaSource.<RawRequest>builder()
+        .setBootstrapServers(config.bootstrapServers())
+        .setTopics(config.requestTopic())
+        .setGroupId(config.groupId())
+        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+        .setDeserializer(new RawRequestDeserializer())
+        .setProperty("max.partition.fetch.bytes", Integer.toString(KafkaLimits.MAX_RECORD_BYTES))
+        .setProperty("fetch.max.bytes", Integer.toString(4 * KafkaLimits.MAX_RECORD_BYTES))
+        .setProperty("partition.discovery.interval.ms", "30000")
+        .build();
+  }
+
+  public static KafkaSink<OutboundRecord> kafkaSink(InferenceJobConfig config, String name) {
+    Properties producer = new Properties();
+    producer.setProperty("linger.ms", "0"); // Kafka 4 defaults to 5 ms per hop
+    producer.setProperty("max.request.size", Integer.toString(KafkaLimits.MAX_RECORD_BYTES));
+    producer.setProperty(
+        "transaction.timeout.ms", Long.toString(config.transactionTimeout().toMillis()));
+    boolean exactlyOnce = config.deliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE;
+    return KafkaSink.<OutboundRecord>builder()
+        .setBootstrapServers(config.bootstrapServers())
+        .setRecordSerializer(new OutboundRecordSerializer())
+        .setKafkaProducerConfig(producer)
+        .setDeliveryGuarantee(
+            exactlyOnce
+                ? org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE
+                : org.apache.flink.connector.base.DeliveryGuarantee.AT_LEAST_ONCE)
+        .setTransactionalIdPrefix(config.transactionalIdPrefix() + "-" + name)
+        .build();
+  }
+}

@@ -1,0 +1,87 @@
+package io.inferstream.job;
+
+import io.inferstream.job.InferenceOptions.DeliveryGuarantee;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.regex.Pattern;
+import org.apache.flink.configuration.ReadableConfig;
+
+/** The job's options, read and checked once; operators get the parts they need. */
+public record InferenceJobConfig(
+    String bootstrapServers,
+    String groupId,
+    String requestTopic,
+    String replyTopic,
+    String deadLetterTopic,
+    String replyTopicPattern,
+    String modelRepository,
+    int requestMaxBytes,
+    int replyMaxBytes,
+    int inferenceThreads,
+    int intraOpThreads,
+    int asyncCapacity,
+    Duration asyncTimeout,
+    int defaultMaxBatchSize,
+    Duration defaultMaxQueueDelay,
+    DeliveryGuarantee deliveryGuarantee,
+    String transactionalIdPrefix,
+    Duration transactionTimeout,
+    int maxParallelism,
+    boolean passthrough)
+    implements Serializable {
+
+  public InferenceJobConfig {
+    require(inferenceThreads >= 1, InferenceOptions.INFERENCE_THREADS.key() + " must be >= 1");
+    require(intraOpThreads >= 0, InferenceOptions.INTRA_OP_THREADS.key() + " must be >= 0");
+    require(asyncCapacity >= 0, InferenceOptions.ASYNC_CAPACITY.key() + " must be >= 0");
+    require(requestMaxBytes > 0, InferenceOptions.REQUEST_MAX_BYTES.key() + " must be > 0");
+    require(replyMaxBytes > 0, InferenceOptions.REPLY_MAX_BYTES.key() + " must be > 0");
+    require(
+        defaultMaxBatchSize >= 1, InferenceOptions.DEFAULT_MAX_BATCH_SIZE.key() + " must be >= 1");
+    Pattern.compile(replyTopicPattern);
+    require(
+        Pattern.matches(replyTopicPattern, replyTopic),
+        "the default reply topic '"
+            + replyTopic
+            + "' does not match "
+            + InferenceOptions.REPLY_TOPIC_PATTERN.key()
+            + " '"
+            + replyTopicPattern
+            + "'");
+  }
+
+  public static InferenceJobConfig from(ReadableConfig conf) {
+    return new InferenceJobConfig(
+        conf.get(InferenceOptions.BOOTSTRAP_SERVERS),
+        conf.get(InferenceOptions.GROUP_ID),
+        conf.get(InferenceOptions.REQUEST_TOPIC),
+        conf.get(InferenceOptions.REPLY_TOPIC),
+        conf.get(InferenceOptions.DEAD_LETTER_TOPIC),
+        conf.get(InferenceOptions.REPLY_TOPIC_PATTERN),
+        conf.get(InferenceOptions.MODEL_REPOSITORY),
+        (int) conf.get(InferenceOptions.REQUEST_MAX_BYTES).getBytes(),
+        (int) conf.get(InferenceOptions.REPLY_MAX_BYTES).getBytes(),
+        conf.get(InferenceOptions.INFERENCE_THREADS),
+        conf.get(InferenceOptions.INTRA_OP_THREADS),
+        conf.get(InferenceOptions.ASYNC_CAPACITY),
+        conf.get(InferenceOptions.ASYNC_TIMEOUT),
+        conf.get(InferenceOptions.DEFAULT_MAX_BATCH_SIZE),
+        conf.get(InferenceOptions.DEFAULT_MAX_QUEUE_DELAY),
+        conf.get(InferenceOptions.DELIVERY_GUARANTEE),
+        conf.get(InferenceOptions.TRANSACTIONAL_ID_PREFIX),
+        conf.get(InferenceOptions.TRANSACTION_TIMEOUT),
+        conf.get(InferenceOptions.MAX_PARALLELISM),
+        conf.get(InferenceOptions.PASSTHROUGH));
+  }
+
+  /** Batches in flight per subtask. */
+  public int effectiveAsyncCapacity() {
+    return asyncCapacity > 0 ? asyncCapacity : inferenceThreads * 2;
+  }
+
+  private static void require(boolean condition, String message) {
+    if (!condition) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+}

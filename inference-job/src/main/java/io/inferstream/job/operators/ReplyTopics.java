@@ -1,0 +1,14 @@
+package io.inferstream.job.operators;
+
+import java.io.Serializable;
+
+/** Tells how many partitions a reply topic has, so no reply is sent where the sink would fail. */
+public interface ReplyTopics extends Serializable {
+
+  /** Partitions of the topic, or -1 when it does not exist. */
+  int partitions(String topic);
+
+  default void open() {}
+
+  default void close() {}
+}

@@ -1,0 +1,265 @@
+package io.inferstream.job.operators;
+
+import io.inferstream.job.model.ModelCatalog;
+import io.inferstream.job.records.OutboundRecord;
+import io.inferstream.job.records.RawRequest;
+import io.inferstream.job.records.Replies;
+import io.inferstream.job.records.ServingRequest;
+import io.inferstream.job.records.TensorData;
+import io.inferstream.schemas.ErrorCode;
+import io.inferstream.schemas.InferenceCodec;
+import io.inferstream.schemas.InferenceException;
+import io.inferstream.schemas.InferenceHeaders;
+import io.inferstream.schemas.InferenceRequest;
+import io.inferstream.schemas.Priority;
+import io.inferstream.schemas.RequestedOutput;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Turns raw Kafka records into requests and never throws: a record that cannot be decoded gets an
+ * error reply where its reply address can be read, and always a dead letter. A reply topic outside
+ * the allowed pattern, or one that does not exist, is never written to.
+ */
+public class RequestDecoder extends ProcessFunction<RawRequest, ServingRequest> {
+  private static final long serialVersionUID = 1L;
+
+  /** What the decoder needs to know about where replies may go. */
+  public record Settings(
+      String defaultReplyTopic,
+      String replyTopicPattern,
+      String deadLetterTopic,
+      int maxRequestBytes)
+      implements Serializable {}
+
+  private final ModelCatalog catalog;
+  private final Settings settings;
+  private final ReplyTopics replyTopics;
+  private transient Pattern replyPattern;
+
+  public RequestDecoder(ModelCatalog catalog, Settings settings, ReplyTopics replyTopics) {
+    this.catalog = catalog;
+    this.settings = settings;
+    this.replyTopics = replyTopics;
+  }
+
+  @Override
+  public void open(OpenContext context) {
+    replyPattern = Pattern.compile(settings.replyTopicPattern());
+    replyTopics.open();
+  }
+
+  @Override
+  public void close() {
+    replyTopics.close();
+  }
+
+  /** A record that is not served; {@code replyTopic == null} means no reply may be sent. */
+  private static final class Rejection extends Exception {
+    final ErrorCode code;
+    final String requestId;
+    final String replyTopic;
+    final int replyPartition;
+    final boolean deadLetter;
+
+    Rejection(
+        ErrorCode code,
+        String message,
+        String requestId,
+        String replyTopic,
+        int replyPartition,
+        boolean deadLetter) {
+      super(message, null, false, false);
+      this.code = code;
+      this.requestId = requestId;
+      this.replyTopic = replyTopic;
+      this.replyPartition = replyPartition;
+      this.deadLetter = deadLetter;
+    }
+  }
+
+  @Override
+  public void processElement(RawRequest raw, Context ctx, Collector<ServingRequest> out) {
+    try {
+      out.collect(decode(raw));
+    } catch (Rejection rejection) {
+      if (rejection.replyTopic != null) {
+        ctx.output(
+            OperatorOutputs.REJECTED,
+            Replies.error(
+                rejection.requestId,
+                rejection.replyTopic,
+                rejection.replyPartition,
+                rejection.code,
+                rejection.getMessage()));
+      }
+      if (rejection.deadLetter) {
+        OutboundRecord letter =
+            Replies.deadLetter(
+                raw,
+                settings.deadLetterTopic(),
+                rejection.code.status() + " " + rejection.getMessage());
+        ctx.output(OperatorOutputs.REJECTED, letter);
+      }
+    }
+  }
+
+  ServingRequest decode(RawRequest raw) throws Rejection {
+    String requestId = raw.header(InferenceHeaders.REQUEST_ID);
+    if (requestId == null && raw.key != null && raw.key.length > 0) {
+      requestId = new String(raw.key, StandardCharsets.UTF_8);
+    }
+    String replyTopic = raw.header(InferenceHeaders.REPLY_TOPIC);
+    if (replyTopic == null || replyTopic.isEmpty()) {
+      replyTopic = settings.defaultReplyTopic();
+    }
+    if (!replyPattern.matcher(replyTopic).matches()) {
+      throw noReply(
+          "reply-topic '"
+              + replyTopic
+              + "' does not match the allowed pattern '"
+              + settings.replyTopicPattern()
+              + "'");
+    }
+    int partitions = replyTopics.partitions(replyTopic);
+    if (partitions < 1) {
+      throw noReply("reply-topic '" + replyTopic + "' does not exist");
+    }
+    if (requestId == null || requestId.isEmpty()) {
+      throw noReply(
+          "record has neither a request-id header nor a key, so no reply can be addressed");
+    }
+    int replyPartition = -1;
+    String partitionHeader = raw.header(InferenceHeaders.REPLY_PARTITION);
+    if (partitionHeader != null) {
+      replyPartition = parsePartition(partitionHeader, partitions);
+      if (replyPartition < 0) {
+        throw new Rejection(
+            ErrorCode.BAD_REQUEST,
+            "invalid reply-partition '"
+                + partitionHeader
+                + "': reply-topic '"
+                + replyTopic
+                + "' has partitions 0.."
+                + (partitions - 1),
+            requestId,
+            replyTopic,
+            -1,
+            true);
+      }
+    }
+    String rid = requestId;
+    String topic = replyTopic;
+    int partition = replyPartition;
+    try {
+      String model = raw.header(InferenceHeaders.MODEL);
+      if (model == null || model.isEmpty()) {
+        throw InferenceException.badRequest("missing header 'model'");
+      }
+      if (raw.valueSize() > settings.maxRequestBytes()) {
+        throw new InferenceException(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            "request body of "
+                + raw.valueSize()
+                + " bytes exceeds inference.request.max-bytes ("
+                + settings.maxRequestBytes()
+                + " bytes)");
+      }
+      ServingRequest request = new ServingRequest();
+      request.requestId = rid;
+      request.model = model;
+      request.requestedVersion = emptyToNull(raw.header(InferenceHeaders.MODEL_VERSION));
+      request.replyTopic = topic;
+      request.replyPartition = partition;
+      request.deadline = parseDeadline(raw.header(InferenceHeaders.DEADLINE));
+      request.priority = Priority.parse(raw.header(InferenceHeaders.PRIORITY));
+      request.receivedMicros = Clock.nowMicros();
+      InferenceRequest body = InferenceCodec.decodeRequest(raw.value, jsonLength(raw));
+      request.inputs = body.inputs().stream().map(TensorData::of).toArray(TensorData[]::new);
+      request.outputs = body.outputs().stream().map(RequestedOutput::name).toArray(String[]::new);
+      request.binaryOutputs =
+          body.outputs().stream()
+              .filter(RequestedOutput::binaryData)
+              .map(RequestedOutput::name)
+              .toArray(String[]::new);
+      request.binaryOutputAll = body.binaryDataOutput();
+      request.clientRequestId = body.id() != null ? body.id() : rid;
+      request.routingKey = catalog.routingKey(model, rid);
+      return request;
+    } catch (InferenceException e) {
+      throw new Rejection(e.code(), e.getMessage(), rid, topic, partition, true);
+    }
+  }
+
+  private static int jsonLength(RawRequest raw) {
+    String contentType = raw.header(InferenceHeaders.CONTENT_TYPE);
+    String length = raw.header(InferenceHeaders.INFERENCE_HEADER_CONTENT_LENGTH);
+    boolean binaryType =
+        contentType != null && contentType.startsWith(InferenceHeaders.CONTENT_TYPE_BINARY);
+    boolean jsonType =
+        contentType == null
+            || contentType.isEmpty()
+            || contentType.startsWith(InferenceHeaders.CONTENT_TYPE_JSON);
+    if (!binaryType && !jsonType) {
+      throw new InferenceException(
+          ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+          "unsupported content-type '"
+              + contentType
+              + "': use application/json or application/octet-stream");
+    }
+    if (length == null) {
+      if (binaryType) {
+        throw InferenceException.badRequest(
+            "content-type application/octet-stream needs header inference-header-content-length");
+      }
+      return -1;
+    }
+    try {
+      int value = Integer.parseInt(length.trim());
+      if (value < 0) {
+        throw new NumberFormatException();
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw InferenceException.badRequest(
+          "invalid inference-header-content-length '" + length + "'");
+    }
+  }
+
+  private static long parseDeadline(String value) {
+    if (value == null || value.isEmpty()) {
+      return 0;
+    }
+    try {
+      long deadline = Long.parseLong(value.trim());
+      if (deadline <= 0) {
+        throw new NumberFormatException();
+      }
+      return deadline;
+    } catch (NumberFormatException e) {
+      throw InferenceException.badRequest(
+          "invalid deadline '" + value + "': expected epoch milliseconds");
+    }
+  }
+
+  private static int parsePartition(String value, int partitions) {
+    try {
+      int partition = Integer.parseInt(value.trim());
+      return partition >= 0 && partition < partitions ? partition : -1;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private static String emptyToNull(String value) {
+    return value == null || value.isEmpty() ? null : value;
+  }
+
+  private static Rejection noReply(String message) {
+    return new Rejection(ErrorCode.BAD_REQUEST, message, null, null, -1, true);
+  }
+}

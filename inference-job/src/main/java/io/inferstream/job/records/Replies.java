@@ -1,0 +1,124 @@
+package io.inferstream.job.records;
+
+import io.inferstream.schemas.ErrorBody;
+import io.inferstream.schemas.ErrorCode;
+import io.inferstream.schemas.InferenceCodec;
+import io.inferstream.schemas.InferenceHeaders;
+import io.inferstream.schemas.InferenceResponse;
+import java.nio.charset.StandardCharsets;
+
+/** Builds the records the sink writes: error replies, result replies and dead letters. */
+public final class Replies {
+  private Replies() {}
+
+  public static OutboundRecord error(
+      String requestId, String replyTopic, int replyPartition, ErrorCode code, String message) {
+    byte[] body = InferenceCodec.encodeError(new ErrorBody(message, code.status(), requestId));
+    return reply(
+        requestId,
+        replyTopic,
+        replyPartition,
+        code.status(),
+        body,
+        InferenceHeaders.CONTENT_TYPE_JSON,
+        -1);
+  }
+
+  public static OutboundRecord error(ServingRequest request, ErrorCode code, String message) {
+    return error(request.requestId, request.replyTopic, request.replyPartition, code, message);
+  }
+
+  /**
+   * The result reply for one request, or an error reply when the encoded result is larger than
+   * {@code maxReplyBytes}: a reply the broker would refuse must never reach the sink.
+   */
+  public static OutboundRecord result(
+      ServingRequest request, InferenceResponse response, int maxReplyBytes) {
+    InferenceCodec.EncodedBody body = InferenceCodec.encodeResponse(response, request::wantsBinary);
+    if (body.bytes().length > maxReplyBytes) {
+      return error(
+          request,
+          ErrorCode.INTERNAL,
+          "reply of "
+              + body.bytes().length
+              + " bytes exceeds the reply limit of "
+              + maxReplyBytes
+              + " bytes (inference.reply.max-bytes)");
+    }
+    return reply(
+        request.requestId,
+        request.replyTopic,
+        request.replyPartition,
+        ErrorCode.OK.status(),
+        body.bytes(),
+        body.binary() ? InferenceHeaders.CONTENT_TYPE_BINARY : InferenceHeaders.CONTENT_TYPE_JSON,
+        body.jsonLength());
+  }
+
+  public static OutboundRecord deadLetter(RawRequest raw, String deadLetterTopic, String reason) {
+    int n = raw.headerNames == null ? 0 : raw.headerNames.length;
+    String[] names = new String[n + 4];
+    byte[][] values = new byte[n + 4][];
+    if (n > 0) {
+      System.arraycopy(raw.headerNames, 0, names, 0, n);
+      System.arraycopy(raw.headerValues, 0, values, 0, n);
+    }
+    names[n] = InferenceHeaders.DEAD_LETTER_REASON;
+    values[n] = utf8(reason);
+    names[n + 1] = InferenceHeaders.DEAD_LETTER_TOPIC;
+    values[n + 1] = utf8(raw.topic);
+    names[n + 2] = InferenceHeaders.DEAD_LETTER_PARTITION;
+    values[n + 2] = utf8(Integer.toString(raw.partition));
+    names[n + 3] = InferenceHeaders.DEAD_LETTER_OFFSET;
+    values[n + 3] = utf8(Long.toString(raw.offset));
+    OutboundRecord record = new OutboundRecord();
+    record.topic = deadLetterTopic;
+    record.key = raw.key;
+    record.value = raw.value;
+    record.headerNames = names;
+    record.headerValues = values;
+    return record;
+  }
+
+  private static OutboundRecord reply(
+      String requestId,
+      String topic,
+      int partition,
+      int status,
+      byte[] body,
+      String contentType,
+      int jsonLength) {
+    OutboundRecord record = new OutboundRecord();
+    record.topic = topic;
+    record.partition = partition;
+    record.key = utf8(requestId);
+    record.value = body;
+    record.status = status;
+    boolean binary = jsonLength >= 0;
+    record.headerNames =
+        binary
+            ? new String[] {
+              InferenceHeaders.REQUEST_ID,
+              InferenceHeaders.STATUS,
+              InferenceHeaders.CONTENT_TYPE,
+              InferenceHeaders.INFERENCE_HEADER_CONTENT_LENGTH
+            }
+            : new String[] {
+              InferenceHeaders.REQUEST_ID, InferenceHeaders.STATUS, InferenceHeaders.CONTENT_TYPE
+            };
+    record.headerValues =
+        binary
+            ? new byte[][] {
+              utf8(requestId),
+              utf8(Integer.toString(status)),
+              utf8(contentType),
+              utf8(Integer.toString(jsonLength))
+            }
+            : new byte[][] {utf8(requestId), utf8(Integer.toString(status)), utf8(contentType)};
+    return record;
+  }
+
+  private static byte[] utf8(String value) {
+    return value == null ? new byte[0] : value.getBytes(StandardCharsets.UTF_8);
+  }
+}

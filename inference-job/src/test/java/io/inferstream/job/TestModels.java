@@ -1,0 +1,71 @@
+package io.inferstream.job;
+
+import io.inferstream.job.model.ModelCatalog;
+import io.inferstream.job.records.ServingRequest;
+import io.inferstream.job.records.TensorData;
+import io.inferstream.schemas.BatchingConfig;
+import io.inferstream.schemas.DataType;
+import io.inferstream.schemas.Device;
+import io.inferstream.schemas.ModelSpec;
+import io.inferstream.schemas.ModelVersionSpec;
+import io.inferstream.schemas.Priority;
+import io.inferstream.schemas.Tensor;
+import io.inferstream.schemas.TensorSpec;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** Specs and requests for unit tests, shaped like the demo models. */
+public final class TestModels {
+  private TestModels() {}
+
+  /** The project's model repository (tests run from the module directory). */
+  public static final Path REPOSITORY = Path.of("..", "models").toAbsolutePath().normalize();
+
+  public static ModelSpec affine(BatchingConfig batching) {
+    ModelVersionSpec v1 =
+        new ModelVersionSpec(
+            "1.0.0",
+            "file:///nonexistent/affine/1/model.onnx",
+            "0".repeat(64),
+            List.of(new TensorSpec("input", DataType.FP32, new long[] {-1, 4})),
+            List.of(new TensorSpec("output", DataType.FP32, new long[] {-1, 4})),
+            0L);
+    ModelVersionSpec v2 =
+        new ModelVersionSpec("2.0.0", v1.artifactUri(), v1.sha256(), v1.inputs(), v1.outputs(), 0L);
+    return new ModelSpec(
+        "affine",
+        1,
+        List.of(v1, v2),
+        Map.of("prod", "1.0.0", "canary", "2.0.0"),
+        batching,
+        1,
+        Device.CPU);
+  }
+
+  public static ModelCatalog catalog(BatchingConfig batching) {
+    return new ModelCatalog(List.of(affine(batching)), 1, 128);
+  }
+
+  /** A routed affine request with {@code rows} rows of 4 floats. */
+  public static ServingRequest request(String id, int rows, Priority priority) {
+    ServingRequest request = new ServingRequest();
+    request.requestId = id;
+    request.clientRequestId = id;
+    request.model = "affine";
+    request.routingKey = "affine#0";
+    request.replyTopic = "inference-replies";
+    request.priority = priority;
+    float[] values = new float[rows * 4];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = i;
+    }
+    request.inputs =
+        new TensorData[] {TensorData.of(Tensor.ofFloats("input", new long[] {rows, 4}, values))};
+    request.outputs = new String[0];
+    request.binaryOutputs = new String[0];
+    request.version = "1.0.0";
+    request.batchGroup = "1.0.0|FP32,4";
+    return request;
+  }
+}
