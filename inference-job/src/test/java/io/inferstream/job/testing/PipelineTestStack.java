@@ -1,0 +1,179 @@
+package io.inferstream.job.testing;
+
+import io.inferstream.client.InferenceClient;
+import io.inferstream.client.InferenceTopics;
+import io.inferstream.client.TopicSettings;
+import io.inferstream.job.InferenceJob;
+import io.inferstream.job.InferenceJobConfig;
+import io.inferstream.job.InferenceOptions;
+import io.inferstream.job.TestModels;
+import io.inferstream.job.kafka.KafkaReplyTopics;
+import io.inferstream.job.model.ModelCatalog;
+import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MetricOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.util.TestStreamEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+
+/**
+ * The real stack for integration tests: a KRaft broker on a random port with the project's topics,
+ * a model repository (the demo models plus generated test models), a MiniCluster with its REST API,
+ * and the inference job submitted to it.
+ */
+public final class PipelineTestStack implements AutoCloseable {
+  public static final int PARALLELISM = 2;
+
+  /** A reply topic with one partition, for replies addressed by key hash. */
+  public static final String SINGLE_PARTITION_REPLIES = "inference-replies-single";
+
+  private final EmbeddedKafkaBroker broker;
+  private final Path modelRepository;
+  private final MiniCluster cluster;
+  private final FlinkRest rest;
+
+  private PipelineTestStack(EmbeddedKafkaBroker broker, Path modelRepository, MiniCluster cluster)
+      throws Exception {
+    this.broker = broker;
+    this.modelRepository = modelRepository;
+    this.cluster = cluster;
+    this.rest = new FlinkRest(cluster.getRestAddress().get());
+  }
+
+  public static PipelineTestStack start(Path workDir) throws Exception {
+    EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().build().start();
+    try (Admin admin = Admin.create(adminProps(broker.bootstrapServers()))) {
+      InferenceTopics.create(admin, TopicSettings.defaults());
+      admin
+          .createTopics(
+              List.of(
+                  new NewTopic(SINGLE_PARTITION_REPLIES, 1, (short) 1)
+                      .configs(Map.of("max.message.bytes", "16777216")),
+                  new NewTopic("not-a-reply-topic", 1, (short) 1)))
+          .all()
+          .get();
+    }
+    Path repository = workDir.resolve("models");
+    copyDirectory(TestModels.REPOSITORY, repository);
+    TinyOnnx.write(repository, "image-mean", TinyOnnx.imageMean());
+    TinyOnnx.write(repository, "lookup", TinyOnnx.lookup());
+    Files.writeString(
+        repository.resolve("lookup").resolve("config.json"),
+        "{\"max_batch_size\": 64, \"max_queue_delay_microseconds\": 20000}");
+    Configuration conf = new Configuration();
+    conf.set(RestOptions.PORT, 0);
+    conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(200));
+    conf.set(
+        TaskManagerOptions.TOTAL_FLINK_MEMORY,
+        org.apache.flink.configuration.MemorySize.parse("1g"));
+    MiniCluster cluster =
+        new MiniCluster(
+            new MiniClusterConfiguration.Builder()
+                .setConfiguration(conf)
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(PARALLELISM)
+                .withRandomPorts()
+                .build());
+    cluster.start();
+    return new PipelineTestStack(broker, repository, cluster);
+  }
+
+  public String bootstrapServers() {
+    return broker.bootstrapServers();
+  }
+
+  public Path modelRepository() {
+    return modelRepository;
+  }
+
+  public MiniCluster cluster() {
+    return cluster;
+  }
+
+  public FlinkRest rest() {
+    return rest;
+  }
+
+  /** Job options for this stack: its broker and repository, plus the given overrides. */
+  public Configuration jobConfiguration(Map<String, String> overrides) {
+    Configuration conf = new Configuration();
+    conf.set(InferenceOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+    conf.set(InferenceOptions.MODEL_REPOSITORY, modelRepository.toString());
+    conf.setString("restart-strategy.type", "fixed-delay");
+    conf.setString("restart-strategy.fixed-delay.attempts", "20");
+    conf.setString("restart-strategy.fixed-delay.delay", "500 ms");
+    overrides.forEach(conf::setString);
+    return conf;
+  }
+
+  /** Submits the inference job and waits until all its tasks run. */
+  public JobClient submit(Configuration jobConf) throws Exception {
+    TestStreamEnvironment env =
+        new TestStreamEnvironment(cluster, jobConf, PARALLELISM, List.of(), List.of());
+    InferenceJobConfig config = InferenceJobConfig.from(jobConf);
+    ModelCatalog catalog = InferenceJob.loadCatalog(config, PARALLELISM);
+    InferenceJob.build(
+        env,
+        config,
+        catalog,
+        InferenceJob.kafkaSource(config),
+        name -> InferenceJob.kafkaSink(config, name),
+        new KafkaReplyTopics(config.bootstrapServers()));
+    JobClient job = env.executeAsync(InferenceJob.JOB_NAME);
+    Await.until(
+        "all tasks running", Duration.ofSeconds(60), () -> rest.allTasksRunning(job.getJobID()));
+    return job;
+  }
+
+  public InferenceClient client(String replyTopic, boolean readCommitted) {
+    return InferenceClient.builder()
+        .bootstrapServers(broker.bootstrapServers())
+        .replyTopic(replyTopic)
+        .replyPartition(0)
+        .readCommitted(readCommitted)
+        .defaultTimeout(Duration.ofSeconds(60))
+        .build();
+  }
+
+  public static Properties adminProps(String bootstrap) {
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    return props;
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      cluster.close();
+    } finally {
+      broker.close();
+    }
+  }
+
+  private static void copyDirectory(Path from, Path to) throws IOException {
+    try (Stream<Path> paths = Files.walk(from)) {
+      for (Path source : paths.toList()) {
+        Path target = to.resolve(from.relativize(source).toString());
+        if (Files.isDirectory(source)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(source, target);
+        }
+      }
+    }
+  }
+}

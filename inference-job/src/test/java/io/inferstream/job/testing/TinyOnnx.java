@@ -1,0 +1,146 @@
+package io.inferstream.job.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Writes small single-operator ONNX models (protobuf wire format, opset 17) for tests that need
+ * shapes or failure modes the demo models lack: a per-channel image mean that takes 3x224x224
+ * images, and a Gather whose out-of-range index fails at run time (a poison request).
+ */
+public final class TinyOnnx {
+  private static final int FLOAT = 1;
+  private static final int INT64 = 7;
+
+  private TinyOnnx() {}
+
+  /** {@code input} FP32 [N,3,224,224] → {@code mean} FP32 [N,3] (ReduceMean over H and W). */
+  public static byte[] imageMean() {
+    Proto axes = new Proto().string(1, "axes").varint(20, 7).varint(8, 2).varint(8, 3);
+    Proto keepDims = new Proto().string(1, "keepdims").varint(20, 2).varint(3, 0);
+    Proto node =
+        new Proto()
+            .string(1, "input")
+            .string(2, "mean")
+            .string(3, "reduce")
+            .string(4, "ReduceMean")
+            .message(5, axes)
+            .message(5, keepDims);
+    Proto graph =
+        new Proto()
+            .message(1, node)
+            .string(2, "image-mean")
+            .message(11, valueInfo("input", FLOAT, "N", 3, 224, 224))
+            .message(12, valueInfo("mean", FLOAT, "N", 3));
+    return model(graph);
+  }
+
+  /**
+   * {@code index} INT64 [N,1] → {@code value} FP32 [N,1]: looks indices up in {@code [0, 10, ...,
+   * 90]}; an index outside 0..9 makes ONNX Runtime fail the whole batch.
+   */
+  public static byte[] lookup() {
+    Proto table = new Proto().varint(1, 10).varint(2, FLOAT).string(8, "table");
+    ByteArrayOutputStream raw = new ByteArrayOutputStream();
+    for (int i = 0; i < 10; i++) {
+      int bits = Float.floatToIntBits(i * 10f);
+      raw.write(bits);
+      raw.write(bits >>> 8);
+      raw.write(bits >>> 16);
+      raw.write(bits >>> 24);
+    }
+    table.bytes(9, raw.toByteArray());
+    Proto axis = new Proto().string(1, "axis").varint(20, 2).varint(3, 0);
+    Proto node =
+        new Proto()
+            .string(1, "table")
+            .string(1, "index")
+            .string(2, "value")
+            .string(3, "gather")
+            .string(4, "Gather")
+            .message(5, axis);
+    Proto graph =
+        new Proto()
+            .message(1, node)
+            .string(2, "lookup")
+            .message(5, table)
+            .message(11, valueInfo("index", INT64, "N", 1))
+            .message(12, valueInfo("value", FLOAT, "N", 1));
+    return model(graph);
+  }
+
+  public static void write(Path repository, String name, byte[] model) throws IOException {
+    Path dir = repository.resolve(name).resolve("1");
+    Files.createDirectories(dir);
+    Files.write(dir.resolve("model.onnx"), model);
+  }
+
+  private static byte[] model(Proto graph) {
+    Proto opset = new Proto().string(1, "").varint(2, 17);
+    return new Proto()
+        .varint(1, 8)
+        .string(2, "inferstream-tests")
+        .message(7, graph)
+        .message(8, opset)
+        .toByteArray();
+  }
+
+  /** A tensor value info; a String dimension is symbolic (dynamic), an Integer fixed. */
+  private static Proto valueInfo(String name, int elemType, Object... dims) {
+    Proto shape = new Proto();
+    for (Object dim : dims) {
+      shape.message(
+          1,
+          dim instanceof String s
+              ? new Proto().string(2, s)
+              : new Proto().varint(1, ((Number) dim).longValue()));
+    }
+    Proto tensorType = new Proto().varint(1, elemType).message(2, shape);
+    return new Proto().string(1, name).message(2, new Proto().message(1, tensorType));
+  }
+
+  /** Just enough of the protobuf wire format: varints, strings/bytes and nested messages. */
+  private static final class Proto {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    Proto varint(int field, long value) {
+      tag(field, 0);
+      writeVarint(value);
+      return this;
+    }
+
+    Proto string(int field, String value) {
+      return bytes(field, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    Proto bytes(int field, byte[] value) {
+      tag(field, 2);
+      writeVarint(value.length);
+      out.writeBytes(value);
+      return this;
+    }
+
+    Proto message(int field, Proto message) {
+      return bytes(field, message.toByteArray());
+    }
+
+    byte[] toByteArray() {
+      return out.toByteArray();
+    }
+
+    private void tag(int field, int wireType) {
+      writeVarint(((long) field << 3) | wireType);
+    }
+
+    private void writeVarint(long value) {
+      while ((value & ~0x7FL) != 0) {
+        out.write((int) ((value & 0x7F) | 0x80));
+        value >>>= 7;
+      }
+      out.write((int) value);
+    }
+  }
+}
