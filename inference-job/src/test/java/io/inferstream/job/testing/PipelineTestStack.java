@@ -10,6 +10,7 @@ import io.inferstream.job.TestModels;
 import io.inferstream.job.kafka.KafkaReplyTopics;
 import io.inferstream.job.model.ModelCatalog;
 import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
+import io.inferstream.schemas.Topics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,6 @@ import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
@@ -45,6 +45,7 @@ public final class PipelineTestStack implements AutoCloseable {
   private final Path modelRepository;
   private final MiniCluster cluster;
   private final FlinkRest rest;
+  private int liveTaskManager;
 
   private PipelineTestStack(EmbeddedKafkaBroker broker, Path modelRepository, MiniCluster cluster)
       throws Exception {
@@ -77,9 +78,6 @@ public final class PipelineTestStack implements AutoCloseable {
     Configuration conf = new Configuration();
     conf.set(RestOptions.PORT, 0);
     conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(200));
-    conf.set(
-        TaskManagerOptions.TOTAL_FLINK_MEMORY,
-        org.apache.flink.configuration.MemorySize.parse("1g"));
     MiniCluster cluster =
         new MiniCluster(
             new MiniClusterConfiguration.Builder()
@@ -102,6 +100,13 @@ public final class PipelineTestStack implements AutoCloseable {
 
   public MiniCluster cluster() {
     return cluster;
+  }
+
+  /** Kills the running task manager (its tasks fail) and starts a fresh one in its place. */
+  public void replaceTaskManager() throws Exception {
+    cluster.terminateTaskManager(liveTaskManager).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    cluster.startTaskManager();
+    liveTaskManager++; // the MiniCluster keeps terminated task managers in its list
   }
 
   public FlinkRest rest() {
@@ -140,13 +145,34 @@ public final class PipelineTestStack implements AutoCloseable {
   }
 
   public InferenceClient client(String replyTopic, boolean readCommitted) {
+    return client(Topics.REQUESTS, replyTopic, readCommitted);
+  }
+
+  public InferenceClient client(String requestTopic, String replyTopic, boolean readCommitted) {
     return InferenceClient.builder()
         .bootstrapServers(broker.bootstrapServers())
+        .requestTopic(requestTopic)
         .replyTopic(replyTopic)
         .replyPartition(0)
         .readCommitted(readCommitted)
         .defaultTimeout(Duration.ofSeconds(60))
         .build();
+  }
+
+  /** Creates single-partition topics with the project's record size limit. */
+  public void createTopics(String... names) throws Exception {
+    try (Admin admin = Admin.create(adminProps(broker.bootstrapServers()))) {
+      admin
+          .createTopics(
+              java.util.Arrays.stream(names)
+                  .map(
+                      name ->
+                          new NewTopic(name, 1, (short) 1)
+                              .configs(Map.of("max.message.bytes", "16777216")))
+                  .toList())
+          .all()
+          .get();
+    }
   }
 
   public static Properties adminProps(String bootstrap) {
