@@ -216,6 +216,20 @@ class InferencePipelineITCase {
     assertThat(stack.rest().numRestarts(job.getJobID())).isZero();
   }
 
+  @Test
+  void aModelPinnedToAnUnusableDeviceAnswers503AndTheJobKeepsServing() {
+    InferenceRequest request =
+        InferenceRequest.of(null, Tensor.ofFloats("input", new long[] {1, 4}, 1, 2, 3, 4));
+    InferenceReply cuda =
+        client.send(InferenceCall.builder().model("affine-cuda").request(request).build());
+    assertThat(cuda.status()).isEqualTo(503);
+    assertThat(cuda.error().error()).contains("requires device cuda");
+    InferenceReply cpu =
+        client.send(InferenceCall.builder().model("affine").request(request).build());
+    assertThat(cpu.ok()).isTrue();
+    assertThat(stack.rest().numRestarts(job.getJobID())).isZero();
+  }
+
   /** A hostile request and what it must get back. */
   private record BadCase(
       String name, byte[] body, Map<String, String> headers, int status, String message) {}

@@ -75,6 +75,11 @@ public final class PipelineTestStack implements AutoCloseable {
     Files.writeString(
         repository.resolve("lookup").resolve("config.json"),
         "{\"max_batch_size\": 64, \"max_queue_delay_microseconds\": 20000}");
+    // the affine model pinned to CUDA, which this ONNX Runtime build (CPU) cannot load
+    copyDirectory(
+        repository.resolve("affine").resolve("1"), repository.resolve("affine-cuda").resolve("1"));
+    Files.writeString(
+        repository.resolve("affine-cuda").resolve("config.json"), "{\"device\": \"cuda\"}");
     Configuration conf = new Configuration();
     conf.set(RestOptions.PORT, 0);
     conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(200));

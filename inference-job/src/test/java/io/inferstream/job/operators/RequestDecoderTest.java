@@ -1,0 +1,171 @@
+package io.inferstream.job.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.inferstream.job.TestModels;
+import io.inferstream.job.records.OutboundRecord;
+import io.inferstream.job.records.RawRequest;
+import io.inferstream.job.records.ServingRequest;
+import io.inferstream.schemas.BatchingConfig;
+import io.inferstream.schemas.InferenceHeaders;
+import io.inferstream.schemas.Priority;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class RequestDecoderTest {
+  private static final String JSON =
+      "{\"id\":\"client-1\",\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":[1,2,3,4]}],"
+          + "\"outputs\":[{\"name\":\"output\",\"parameters\":{\"binary_data\":true}}]}";
+  private static final Map<String, Integer> TOPICS =
+      Map.of("inference-replies", 2, "inference-replies-x", 1);
+
+  private OneInputStreamOperatorTestHarness<RawRequest, ServingRequest> harness;
+
+  @BeforeEach
+  void open() throws Exception {
+    RequestDecoder decoder =
+        new RequestDecoder(
+            TestModels.catalog(new BatchingConfig(8, List.of(), 1000)),
+            new RequestDecoder.Settings("inference-replies", "inference-replies.*", "dead", 1024),
+            topic -> TOPICS.getOrDefault(topic, -1));
+    harness = ProcessFunctionTestHarnesses.forProcessFunction(decoder);
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    harness.close();
+  }
+
+  @Test
+  void decodesHeadersAndBody() throws Exception {
+    harness.processElement(
+        raw(
+            JSON,
+            "request-id",
+            "r1",
+            "model",
+            "affine",
+            "model-version",
+            "prod",
+            "priority",
+            "high",
+            "deadline",
+            "99999999999999",
+            "reply-topic",
+            "inference-replies-x",
+            "reply-partition",
+            "0"),
+        0);
+    ServingRequest request = harness.extractOutputValues().get(0);
+    assertThat(request.requestId).isEqualTo("r1");
+    assertThat(request.clientRequestId).isEqualTo("client-1");
+    assertThat(request.requestedVersion).isEqualTo("prod");
+    assertThat(request.priority).isEqualTo(Priority.HIGH);
+    assertThat(request.replyTopic).isEqualTo("inference-replies-x");
+    assertThat(request.replyPartition).isZero();
+    assertThat(request.routingKey).isEqualTo("affine#0");
+    assertThat(request.rows()).isEqualTo(1);
+    assertThat(request.wantsBinary("output")).isTrue();
+    assertThat(rejected()).isEmpty();
+  }
+
+  @Test
+  void aRecordWithoutAnAllowedReplyAddressIsOnlyDeadLettered() throws Exception {
+    harness.processElement(
+        raw(JSON, "request-id", "r1", "model", "affine", "reply-topic", "payments"), 0);
+    harness.processElement(
+        raw(JSON, "request-id", "r2", "model", "affine", "reply-topic", "inference-replies-gone"),
+        0);
+    assertThat(harness.extractOutputValues()).isEmpty();
+    assertThat(rejected()).extracting(r -> r.topic).containsExactly("dead", "dead");
+    assertThat(rejected().get(0).header(InferenceHeaders.DEAD_LETTER_REASON))
+        .contains("'payments' does not match");
+    assertThat(rejected().get(1).header(InferenceHeaders.DEAD_LETTER_REASON))
+        .contains("does not exist");
+  }
+
+  @Test
+  void anUndecodableRecordGetsAnErrorReplyAndADeadLetter() throws Exception {
+    harness.processElement(raw("{oops", "request-id", "r1", "model", "affine"), 0);
+    assertThat(rejected()).extracting(r -> r.topic).containsExactly("inference-replies", "dead");
+    assertThat(rejected().get(0).status).isEqualTo(400);
+    assertThat(rejected().get(1).value).isEqualTo("{oops".getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void randomHostileRecordsNeverThrowAndEachLeavesExactlyOneTrace() throws Exception {
+    Random random = new Random(42);
+    String[] names = {
+      "request-id",
+      "model",
+      "model-version",
+      "reply-topic",
+      "reply-partition",
+      "deadline",
+      "priority",
+      "content-type",
+      "inference-header-content-length"
+    };
+    String[] values = {
+      "",
+      "affine",
+      "-1",
+      "99",
+      "inference-replies",
+      "inference-replies-x",
+      "x",
+      "\u0000",
+      "application/octet-stream",
+      "application/json",
+      "2",
+      "high",
+      "1.0.0",
+      "latest"
+    };
+    for (int i = 0; i < 2000; i++) {
+      byte[] body = new byte[random.nextInt(64)];
+      random.nextBytes(body);
+      if (random.nextBoolean()) {
+        body = JSON.substring(0, random.nextInt(JSON.length())).getBytes(StandardCharsets.UTF_8);
+      }
+      List<String> headers = new ArrayList<>();
+      for (int h = random.nextInt(6); h > 0; h--) {
+        headers.add(names[random.nextInt(names.length)]);
+        headers.add(values[random.nextInt(values.length)]);
+      }
+      RawRequest raw =
+          raw(new String(body, StandardCharsets.ISO_8859_1), headers.toArray(new String[0]));
+      raw.value = body;
+      harness.processElement(raw, i);
+    }
+    long deadLetters = rejected().stream().filter(r -> r.topic.equals("dead")).count();
+    assertThat(harness.extractOutputValues().size() + deadLetters).isEqualTo(2000);
+  }
+
+  private List<OutboundRecord> rejected() {
+    var side = harness.getSideOutput(OperatorOutputs.REJECTED);
+    return side == null ? List.of() : side.stream().map(StreamRecord::getValue).toList();
+  }
+
+  private static RawRequest raw(String body, String... headers) {
+    RawRequest raw = new RawRequest();
+    raw.topic = "inference-requests";
+    raw.value = body.getBytes(StandardCharsets.UTF_8);
+    raw.headerNames = new String[headers.length / 2];
+    raw.headerValues = new byte[headers.length / 2][];
+    for (int i = 0; i < headers.length; i += 2) {
+      raw.headerNames[i / 2] = headers[i];
+      raw.headerValues[i / 2] = headers[i + 1].getBytes(StandardCharsets.UTF_8);
+    }
+    return raw;
+  }
+}
