@@ -1,0 +1,83 @@
+package io.inferstream.local;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.inferstream.schemas.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads a tensor from a nested JSON array such as {@code [[1,2,3,4]]}: shape [1,4], row-major. */
+final class JsonTensors {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private JsonTensors() {}
+
+  /**
+   * Parses an FP32 tensor; the shape is the nesting of the arrays.
+   *
+   * @throws IllegalArgumentException naming where the array is not rectangular or not numeric
+   */
+  static Tensor fp32(String name, String json) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(
+          "input is not valid JSON: " + e.getOriginalMessage() + " (expected e.g. [[1,2,3,4]])");
+    }
+    if (root == null || !root.isArray()) {
+      throw new IllegalArgumentException(
+          "input must be a JSON array of numbers, nested one level per dimension, e.g."
+              + " [[1,2,3,4]] for shape [1,4]");
+    }
+    List<Long> shape = new ArrayList<>();
+    for (JsonNode node = root; node.isArray(); node = node.size() > 0 ? node.get(0) : null) {
+      shape.add((long) node.size());
+      if (node.size() == 0) {
+        break;
+      }
+    }
+    long[] dims = shape.stream().mapToLong(Long::longValue).toArray();
+    long count = Tensor.elementCount(dims);
+    if (count > Integer.MAX_VALUE / 4) {
+      throw new IllegalArgumentException("input has too many elements: " + count);
+    }
+    float[] values = new float[(int) count];
+    int[] filled = {0};
+    collect(root, dims, 0, "", values, filled);
+    return Tensor.ofFloats(name, dims, values);
+  }
+
+  private static void collect(
+      JsonNode node, long[] dims, int depth, String path, float[] values, int[] filled) {
+    String where = path.isEmpty() ? "the input" : "element " + path;
+    if (depth == dims.length) {
+      if (!node.isNumber()) {
+        throw new IllegalArgumentException(
+            where
+                + " is "
+                + (node.isArray() ? "an array" : node.toString())
+                + ", expected a number (all rows must have the same nesting)");
+      }
+      values[filled[0]++] = node.floatValue();
+      return;
+    }
+    if (!node.isArray()) {
+      throw new IllegalArgumentException(
+          where + " is " + node + ", expected an array of " + dims[depth] + " (ragged input)");
+    }
+    if (node.size() != dims[depth]) {
+      throw new IllegalArgumentException(
+          where
+              + " has "
+              + node.size()
+              + " elements, expected "
+              + dims[depth]
+              + " like the first one (the input must be rectangular)");
+    }
+    for (int i = 0; i < node.size(); i++) {
+      collect(node.get(i), dims, depth + 1, path + "[" + i + "]", values, filled);
+    }
+  }
+}
