@@ -1,0 +1,281 @@
+package io.inferstream.bench;
+
+import io.inferstream.job.InferenceJob;
+import io.inferstream.job.InferenceJobConfig;
+import io.inferstream.job.InferenceOptions;
+import io.inferstream.job.kafka.KafkaReplyTopics;
+import io.inferstream.job.model.ModelCatalog;
+import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
+import io.inferstream.schemas.Topics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.runtime.execution.ExecutionState;
+import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
+import org.apache.flink.runtime.executiongraph.AccessExecutionVertex;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * The system under test in this JVM: a KRaft broker on random ports, a MiniCluster (one task
+ * manager, {@code parallelism} slots) and the inference job submitted to it. Jobs can be replaced
+ * on the same broker; each job run reads its own request topic, so a later run never sees an
+ * earlier run's requests (without checkpoints the source commits no offsets).
+ */
+final class BenchmarkStack implements AutoCloseable {
+  /** Matches the job's default reply-topic pattern ({@code inference-replies.*}). */
+  static final String REPLY_TOPIC = Topics.REPLIES + "-bench";
+
+  private static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+  private static final Duration RUNNING_TIMEOUT = Duration.ofMinutes(2);
+
+  private final EmbeddedKafkaBroker broker;
+  private final MiniCluster cluster;
+  private final int parallelism;
+  private final int replyPartitions;
+  private final Path kafkaDir;
+  private int runs;
+  private JobID job;
+
+  private BenchmarkStack(
+      EmbeddedKafkaBroker broker,
+      MiniCluster cluster,
+      int parallelism,
+      int replyPartitions,
+      Path kafkaDir) {
+    this.kafkaDir = kafkaDir;
+    this.broker = broker;
+    this.cluster = cluster;
+    this.parallelism = parallelism;
+    this.replyPartitions = replyPartitions;
+  }
+
+  /**
+   * Starts broker and MiniCluster.
+   *
+   * @param kafkaParent where the broker's data goes (a fresh directory, deleted on close); null for
+   *     the system's temporary directory
+   */
+  static BenchmarkStack start(int parallelism, int replyPartitions, Path kafkaParent)
+      throws Exception {
+    EmbeddedKafkaBroker.Builder builder =
+        EmbeddedKafkaBroker.builder()
+            // A run writes gigabytes of images; retention (topic configs below) must act soon.
+            .brokerProperty("log.retention.check.interval.ms", "5000");
+    Path kafkaDir = null;
+    if (kafkaParent != null) {
+      Files.createDirectories(kafkaParent);
+      kafkaDir = Files.createTempDirectory(kafkaParent, "inferstream-bench-kafka-");
+      builder.dataDir(kafkaDir);
+    }
+    EmbeddedKafkaBroker broker;
+    try {
+      broker = builder.build().start();
+    } catch (RuntimeException | Error e) {
+      deleteRecursively(kafkaDir);
+      throw e;
+    }
+    MiniCluster cluster = null;
+    try {
+      createTopics(
+          broker.bootstrapServers(),
+          List.of(
+              topic(REPLY_TOPIC, replyPartitions),
+              topic(Topics.DEAD_LETTERS, 1),
+              topic(Topics.REPLIES, 1)));
+      Configuration conf = new Configuration();
+      conf.set(RestOptions.PORT, 0);
+      cluster =
+          new MiniCluster(
+              new MiniClusterConfiguration.Builder()
+                  .setConfiguration(conf)
+                  .setNumTaskManagers(1)
+                  .setNumSlotsPerTaskManager(parallelism)
+                  .withRandomPorts()
+                  .build());
+      cluster.start();
+      return new BenchmarkStack(broker, cluster, parallelism, replyPartitions, kafkaDir);
+    } catch (Exception | Error e) {
+      if (cluster != null) {
+        cluster.close();
+      }
+      broker.close();
+      deleteRecursively(kafkaDir);
+      throw e;
+    }
+  }
+
+  String bootstrapServers() {
+    return broker.bootstrapServers();
+  }
+
+  int replyPartitions() {
+    return replyPartitions;
+  }
+
+  /**
+   * Cancels the running job, if any, and submits the inference job reading a fresh request topic
+   * with these options on top of the stack's own; returns that topic once every task runs.
+   */
+  String submitJob(Path modelRepository, Map<String, String> options) throws Exception {
+    cancelJob();
+    runs++;
+    String requestTopic = Topics.REQUESTS + "-bench-" + runs;
+    createTopics(bootstrapServers(), List.of(topic(requestTopic, parallelism)));
+
+    Configuration conf = new Configuration();
+    conf.set(InferenceOptions.BOOTSTRAP_SERVERS, bootstrapServers());
+    conf.set(InferenceOptions.MODEL_REPOSITORY, modelRepository.toString());
+    conf.set(InferenceOptions.REQUEST_TOPIC, requestTopic);
+    conf.set(InferenceOptions.REPLY_TOPIC, REPLY_TOPIC);
+    conf.set(InferenceOptions.GROUP_ID, "inferstream-bench-" + runs);
+    // A failure should end the run loudly, not hide behind restarts.
+    conf.setString("restart-strategy.type", "disable");
+    options.forEach(conf::setString);
+
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    env.setParallelism(parallelism);
+    InferenceJobConfig config = InferenceJobConfig.from(conf);
+    ModelCatalog catalog = InferenceJob.loadCatalog(config, parallelism);
+    InferenceJob.build(
+        env,
+        config,
+        catalog,
+        InferenceJob.kafkaSource(config),
+        name -> InferenceJob.kafkaSink(config, name),
+        new KafkaReplyTopics(config.bootstrapServers()));
+    StreamGraph graph = env.getStreamGraph();
+    graph.setJobName(InferenceJob.JOB_NAME);
+    job = cluster.submitJob(graph.getJobGraph()).get().getJobID();
+    awaitAllTasksRunning(job);
+    return requestTopic;
+  }
+
+  /** The state of the current job, for a check after each phase. */
+  JobStatus jobStatus() throws Exception {
+    return job == null ? null : cluster.getJobStatus(job).get(10, TimeUnit.SECONDS);
+  }
+
+  /** Why the current job failed, or null. */
+  Throwable jobFailure() {
+    try {
+      return cluster
+          .requestJobResult(job)
+          .get(10, TimeUnit.SECONDS)
+          .getSerializedThrowable()
+          .map(t -> (Throwable) t)
+          .orElse(null);
+    } catch (Exception e) {
+      return e;
+    }
+  }
+
+  void cancelJob() throws Exception {
+    if (job == null) {
+      return;
+    }
+    JobID cancelling = job;
+    job = null;
+    if (!cluster.getJobStatus(cancelling).get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
+      cluster.cancelJob(cancelling).get(30, TimeUnit.SECONDS);
+    }
+    cluster.requestJobResult(cancelling).get(60, TimeUnit.SECONDS);
+  }
+
+  private void awaitAllTasksRunning(JobID id) throws Exception {
+    long deadline = System.nanoTime() + RUNNING_TIMEOUT.toNanos();
+    String seen = "no execution graph yet";
+    while (System.nanoTime() < deadline) {
+      AccessExecutionGraph graph = cluster.getExecutionGraph(id).get(10, TimeUnit.SECONDS);
+      if (graph.getState().isGloballyTerminalState()) {
+        throw new IllegalStateException(
+            "the inference job ended while starting (" + graph.getState() + "): " + jobFailure());
+      }
+      List<ExecutionState> states = new ArrayList<>();
+      for (AccessExecutionVertex vertex : graph.getAllExecutionVertices()) {
+        states.add(vertex.getExecutionState());
+      }
+      if (graph.getState() == JobStatus.RUNNING
+          && !states.isEmpty()
+          && states.stream().allMatch(s -> s == ExecutionState.RUNNING)) {
+        return;
+      }
+      seen = graph.getState() + ", tasks " + states;
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException(
+        "the inference job did not get all tasks running in "
+            + RUNNING_TIMEOUT.toSeconds()
+            + " s: "
+            + seen);
+  }
+
+  /**
+   * Bounded topics: a mobilenet run pushes 100+ MB/s of images, so segments roll and are deleted
+   * well within the run; 1 GiB per partition still holds far more than the requests in flight.
+   */
+  private static NewTopic topic(String name, int partitions) {
+    return new NewTopic(name, partitions, (short) 1)
+        .configs(
+            Map.of(
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_MESSAGE_BYTES),
+                TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(128 * 1024 * 1024),
+                TopicConfig.RETENTION_BYTES_CONFIG, String.valueOf(1024L * 1024 * 1024)));
+  }
+
+  private static void deleteRecursively(Path dir) {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    } catch (IOException e) {
+      System.err.println("benchmark: could not delete " + dir + ": " + e.getMessage());
+    }
+  }
+
+  private static void createTopics(String bootstrap, List<NewTopic> topics) throws Exception {
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      cancelJob();
+    } catch (Exception e) {
+      // Closing the cluster stops the job anyway.
+    } finally {
+      try {
+        cluster.close();
+      } finally {
+        try {
+          broker.close();
+        } finally {
+          deleteRecursively(kafkaDir);
+        }
+      }
+    }
+  }
+}
