@@ -67,12 +67,13 @@ public class MicroBatchOperator extends AbstractStreamOperator<Batch>
       buffer = new GroupBuffer(request.model, request.version, spec.batching());
       groups.put(request.batchGroup, buffer);
     }
-    if (buffer.isEmpty()) {
+    if (buffer.isEmpty() && buffer.delayMillis > 0) {
       buffer.timerAt = now + buffer.delayMillis;
       timers.registerProcessingTimeTimer(request.batchGroup, buffer.timerAt);
     }
     buffer.add(request);
-    if (buffer.rows >= buffer.batching.flushRows()) {
+    // a zero queue delay means no waiting for company: a timer would still cost a timer tick
+    if (buffer.rows >= buffer.batching.flushRows() || buffer.delayMillis == 0) {
       flush(key, request.batchGroup, buffer, now);
     }
   }

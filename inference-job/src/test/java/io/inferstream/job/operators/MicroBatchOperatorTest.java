@@ -72,6 +72,16 @@ class MicroBatchOperatorTest {
   }
 
   @Test
+  void aZeroQueueDelayFlushesEachRequestAtOnceWithoutATimer() throws Exception {
+    open(new BatchingConfig(64, List.of(), 0));
+    harness.processElement(TestModels.request("a", 1, Priority.NORMAL), 0);
+    assertThat(harness.numProcessingTimeTimers()).isZero();
+    harness.processElement(TestModels.request("b", 1, Priority.NORMAL), 0);
+    assertThat(ids(harness.extractOutputValues())).containsExactly(List.of("a"), List.of("b"));
+    assertCleanedUp();
+  }
+
+  @Test
   void highPriorityRunsFirstAndOverflowGoesToTheNextBatch() throws Exception {
     open(new BatchingConfig(2, List.of(), 5_000));
     harness.processElement(TestModels.request("low", 1, Priority.LOW), 0);
