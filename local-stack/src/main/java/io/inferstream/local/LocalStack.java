@@ -12,7 +12,6 @@ import io.inferstream.job.model.ModelCatalog;
 import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
 import io.inferstream.schemas.ModelSpec;
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,11 +29,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
@@ -116,9 +117,9 @@ public final class LocalStack implements AutoCloseable {
   private boolean locked;
   private EmbeddedKafkaBroker broker;
   private ModelCatalog catalog;
-  private JobClient jobClient;
   private MiniCluster miniCluster;
-  private CompletableFuture<JobExecutionResult> jobResult;
+  private JobID jobId;
+  private CompletableFuture<JobResult> jobResult;
 
   public LocalStack(Settings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -189,8 +190,7 @@ public final class LocalStack implements AutoCloseable {
             + settings.webUrl()
             + ") and the inference job, parallelism "
             + settings.parallelism());
-    StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     env.setParallelism(settings.parallelism());
     InferenceJob.build(
         env,
@@ -199,12 +199,22 @@ public final class LocalStack implements AutoCloseable {
         InferenceJob.kafkaSource(jobConfig),
         name -> InferenceJob.kafkaSink(jobConfig, name),
         new KafkaReplyTopics(jobConfig.bootstrapServers()));
+    StreamGraph graph = env.getStreamGraph();
+    graph.setJobName(InferenceJob.JOB_NAME);
     try {
       synchronized (closeLock) {
         checkStop(stopRequested);
-        jobClient = env.executeAsync(InferenceJob.JOB_NAME);
-        miniCluster = miniClusterOf(jobClient);
-        jobResult = jobClient.getJobExecutionResult();
+        // The stack owns its MiniCluster (web UI included), so close() can wait for it to stop.
+        miniCluster =
+            new MiniCluster(
+                new MiniClusterConfiguration.Builder()
+                    .setConfiguration(conf)
+                    .setNumTaskManagers(1)
+                    .setNumSlotsPerTaskManager(settings.parallelism())
+                    .build());
+        miniCluster.start();
+        jobId = miniCluster.submitJob(graph.getJobGraph()).get().getJobID();
+        jobResult = miniCluster.requestJobResult(jobId);
       }
     } catch (StartInterruptedException e) {
       throw e;
@@ -226,7 +236,7 @@ public final class LocalStack implements AutoCloseable {
   }
 
   /** Completes when the job ends: never, unless it is cancelled or fails for good. */
-  public CompletableFuture<JobExecutionResult> jobTermination() {
+  public CompletableFuture<JobResult> jobTermination() {
     return jobResult == null ? new CompletableFuture<>() : jobResult;
   }
 
@@ -262,11 +272,11 @@ public final class LocalStack implements AutoCloseable {
   }
 
   private void stopJobAndCluster() {
-    if (jobClient != null) {
+    if (jobId != null) {
       long started = System.nanoTime();
       try {
         if (!jobResult.isDone()) {
-          jobClient.cancel().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+          miniCluster.cancelJob(jobId).get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         }
         jobResult
             .handle((result, failure) -> null)
@@ -279,23 +289,20 @@ public final class LocalStack implements AutoCloseable {
     if (miniCluster != null) {
       long started = System.nanoTime();
       try {
-        // Idempotent: the job client also closes it when the job ends.
         miniCluster.closeAsync().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("Flink MiniCluster closed in {} ms", millisSince(started));
       } catch (Exception e) {
         LOG.warn("Flink MiniCluster did not close cleanly", e);
       }
-    } else if (jobClient != null) {
-      awaitPortClosed(settings.webPort());
     }
   }
 
   /** A cancelled job's checkpoints are discarded, but its empty directories would pile up. */
   private void removeEmptyCheckpointDir() {
-    if (jobClient == null) {
+    if (jobId == null) {
       return;
     }
-    Path dir = settings.home().checkpointDir().resolve(jobClient.getJobID().toHexString());
+    Path dir = settings.home().checkpointDir().resolve(jobId.toHexString());
     try (Stream<Path> paths = Files.walk(dir)) {
       if (paths.noneMatch(Files::isRegularFile)) {
         InferstreamHome.deleteTree(dir);
@@ -338,7 +345,7 @@ public final class LocalStack implements AutoCloseable {
    * == tasks.total} in the REST API's job overview.
    */
   private void awaitAllTasksRunning(BooleanSupplier stopRequested) {
-    String jobId = jobClient.getJobID().toHexString();
+    String jobHex = jobId.toHexString();
     URI overview = URI.create(settings.webUrl() + "/jobs/overview");
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     long deadline = System.nanoTime() + RUNNING_TIMEOUT.toNanos();
@@ -355,7 +362,7 @@ public final class LocalStack implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() == 200) {
           for (JsonNode job : JSON.readTree(response.body()).path("jobs")) {
-            if (!jobId.equals(job.path("jid").asText())) {
+            if (!jobHex.equals(job.path("jid").asText())) {
               continue;
             }
             String state = job.path("state").asText();
@@ -363,7 +370,7 @@ public final class LocalStack implements AutoCloseable {
             int total = job.path("tasks").path("total").asInt(-2);
             lastSeen = "job " + state + ", " + running + " of " + total + " tasks running";
             if ("RUNNING".equals(state) && running == total && total > 0) {
-              LOG.info("Inference job {} running with all {} tasks", jobId, total);
+              LOG.info("Inference job {} running with all {} tasks", jobHex, total);
               return;
             }
           }
@@ -388,8 +395,11 @@ public final class LocalStack implements AutoCloseable {
 
   private String outcome() {
     try {
-      JobExecutionResult result = jobResult.getNow(null);
-      return result == null ? "unknown" : "finished after " + result.getNetRuntime() + " ms";
+      JobResult result = jobResult.getNow(null);
+      return result == null
+          ? "unknown"
+          : result.getApplicationStatus()
+              + result.getSerializedThrowable().map(t -> ": " + t.getMessage()).orElse("");
     } catch (Exception e) {
       Throwable cause = e;
       while (cause.getCause() != null && cause.getCause() != cause) {
@@ -402,26 +412,6 @@ public final class LocalStack implements AutoCloseable {
   private void checkStop(BooleanSupplier stopRequested) {
     if (closed || stopRequested.getAsBoolean()) {
       throw new StartInterruptedException();
-    }
-  }
-
-  /** The job client of a local environment owns its MiniCluster; we want to await its close. */
-  private static MiniCluster miniClusterOf(JobClient client) {
-    try {
-      Field field = client.getClass().getDeclaredField("miniCluster");
-      field.setAccessible(true);
-      Object value = field.get(client);
-      return value instanceof MiniCluster cluster ? cluster : null;
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.debug("Cannot reach the MiniCluster of {}; will wait for its port instead", client, e);
-      return null;
-    }
-  }
-
-  private static void awaitPortClosed(int port) {
-    long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline && Ports.accepts(port)) {
-      sleep(POLL_INTERVAL);
     }
   }
 
