@@ -3,7 +3,6 @@ package io.inferstream.bench;
 import io.inferstream.job.InferenceJob;
 import io.inferstream.job.InferenceJobConfig;
 import io.inferstream.job.InferenceOptions;
-import io.inferstream.job.kafka.KafkaReplyTopics;
 import io.inferstream.job.model.ModelCatalog;
 import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
 import io.inferstream.schemas.Topics;
@@ -154,13 +153,7 @@ final class BenchmarkStack implements AutoCloseable {
     env.setParallelism(parallelism);
     InferenceJobConfig config = InferenceJobConfig.from(conf);
     ModelCatalog catalog = InferenceJob.loadCatalog(config, parallelism);
-    InferenceJob.build(
-        env,
-        config,
-        catalog,
-        InferenceJob.kafkaSource(config),
-        name -> InferenceJob.kafkaSink(config, name),
-        new KafkaReplyTopics(config.bootstrapServers()));
+    InferenceJob.buildWithKafka(env, config, catalog);
     StreamGraph graph = env.getStreamGraph();
     graph.setJobName(InferenceJob.JOB_NAME);
     job = cluster.submitJob(graph.getJobGraph()).get().getJobID();

@@ -62,7 +62,13 @@ public final class InferenceJob {
     conf.addAll(Configuration.fromMap(env.getConfiguration().toMap()));
     conf.addAll(CommandLineOptions.parse(args));
     InferenceJobConfig config = InferenceJobConfig.from(conf);
-    ModelCatalog catalog = loadCatalog(config, env.getParallelism());
+    buildWithKafka(env, config, loadCatalog(config, env.getParallelism()));
+    env.execute(JOB_NAME);
+  }
+
+  /** Builds the job over the production parts: the Kafka source and sinks of {@code config}. */
+  public static void buildWithKafka(
+      StreamExecutionEnvironment env, InferenceJobConfig config, ModelCatalog catalog) {
     build(
         env,
         config,
@@ -70,7 +76,6 @@ public final class InferenceJob {
         kafkaSource(config),
         name -> kafkaSink(config, name),
         new KafkaReplyTopics(config.bootstrapServers()));
-    env.execute(JOB_NAME);
   }
 
   /** Reads the model repository named by {@code inference.model-repository}. */

@@ -7,7 +7,6 @@ import io.inferstream.client.TopicSettings;
 import io.inferstream.job.InferenceJob;
 import io.inferstream.job.InferenceJobConfig;
 import io.inferstream.job.InferenceOptions;
-import io.inferstream.job.kafka.KafkaReplyTopics;
 import io.inferstream.job.model.ModelCatalog;
 import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
 import io.inferstream.schemas.ModelSpec;
@@ -192,13 +191,7 @@ public final class LocalStack implements AutoCloseable {
             + settings.parallelism());
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     env.setParallelism(settings.parallelism());
-    InferenceJob.build(
-        env,
-        jobConfig,
-        catalog,
-        InferenceJob.kafkaSource(jobConfig),
-        name -> InferenceJob.kafkaSink(jobConfig, name),
-        new KafkaReplyTopics(jobConfig.bootstrapServers()));
+    InferenceJob.buildWithKafka(env, jobConfig, catalog);
     StreamGraph graph = env.getStreamGraph();
     graph.setJobName(InferenceJob.JOB_NAME);
     try {

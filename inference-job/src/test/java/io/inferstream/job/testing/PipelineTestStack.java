@@ -7,7 +7,6 @@ import io.inferstream.job.InferenceJob;
 import io.inferstream.job.InferenceJobConfig;
 import io.inferstream.job.InferenceOptions;
 import io.inferstream.job.TestModels;
-import io.inferstream.job.kafka.KafkaReplyTopics;
 import io.inferstream.job.model.ModelCatalog;
 import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
 import io.inferstream.schemas.Topics;
@@ -136,13 +135,7 @@ public final class PipelineTestStack implements AutoCloseable {
         new TestStreamEnvironment(cluster, jobConf, PARALLELISM, List.of(), List.of());
     InferenceJobConfig config = InferenceJobConfig.from(jobConf);
     ModelCatalog catalog = InferenceJob.loadCatalog(config, PARALLELISM);
-    InferenceJob.build(
-        env,
-        config,
-        catalog,
-        InferenceJob.kafkaSource(config),
-        name -> InferenceJob.kafkaSink(config, name),
-        new KafkaReplyTopics(config.bootstrapServers()));
+    InferenceJob.buildWithKafka(env, config, catalog);
     JobClient job = env.executeAsync(InferenceJob.JOB_NAME);
     Await.until(
         "all tasks running", Duration.ofSeconds(60), () -> rest.allTasksRunning(job.getJobID()));
