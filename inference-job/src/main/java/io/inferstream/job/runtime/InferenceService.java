@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +64,19 @@ public final class InferenceService {
     }
     shared = null;
     service.executor.shutdownNow();
+    try {
+      // A session must never close under a running batch (native use-after-free): wait for the
+      // inference threads; a batch that outlives the wait keeps its sessions open (leaked, not
+      // freed).
+      if (!service.executor.awaitTermination(30, TimeUnit.SECONDS)) {
+        LOG.warn("Inference threads still busy after 30 s; leaving their sessions open");
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      LOG.warn("Interrupted while waiting for inference threads; leaving their sessions open");
+      return;
+    }
     service
         .sessions
         .values()

@@ -72,6 +72,44 @@ public final class TinyOnnx {
     return model(graph);
   }
 
+  /**
+   * {@code input} FP32 [N,2048] → {@code output} FP32 [N,2048], a MatMul with a 2048x2048 weight of
+   * ones: about 8 MFLOP per row, so a few hundred rows take ONNX Runtime a noticeable while.
+   */
+  public static byte[] slowMatMul() {
+    int size = 2048;
+    byte[] raw = new byte[size * size * 4];
+    int one = Float.floatToIntBits(1f);
+    for (int i = 0; i < raw.length; i += 4) {
+      raw[i] = (byte) one;
+      raw[i + 1] = (byte) (one >>> 8);
+      raw[i + 2] = (byte) (one >>> 16);
+      raw[i + 3] = (byte) (one >>> 24);
+    }
+    Proto weight =
+        new Proto()
+            .varint(1, size)
+            .varint(1, size)
+            .varint(2, FLOAT)
+            .string(8, "weight")
+            .bytes(9, raw);
+    Proto node =
+        new Proto()
+            .string(1, "input")
+            .string(1, "weight")
+            .string(2, "output")
+            .string(3, "matmul")
+            .string(4, "MatMul");
+    Proto graph =
+        new Proto()
+            .message(1, node)
+            .string(2, "slow")
+            .message(5, weight)
+            .message(11, valueInfo("input", FLOAT, "N", size))
+            .message(12, valueInfo("output", FLOAT, "N", size));
+    return model(graph);
+  }
+
   public static void write(Path repository, String name, byte[] model) throws IOException {
     Path dir = repository.resolve(name).resolve("1");
     Files.createDirectories(dir);
