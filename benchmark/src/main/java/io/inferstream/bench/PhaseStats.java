@@ -32,7 +32,6 @@ final class PhaseStats {
   private final LongAdder ok = new LongAdder();
   private final LongAdder errors = new LongAdder();
   private final LongAdder timeouts = new LongAdder();
-  private final LongAdder decodeFailures = new LongAdder();
   private final Map<String, LongAdder> errorKinds = new ConcurrentHashMap<>();
   private final AtomicReference<String> firstError = new AtomicReference<>();
 
@@ -90,7 +89,6 @@ final class PhaseStats {
           batchSize.recordValue(clamp(rows));
         }
       } catch (RuntimeException e) {
-        decodeFailures.increment();
         countError("undecodable response", String.valueOf(e.getMessage()));
       }
     }
@@ -114,7 +112,6 @@ final class PhaseStats {
         ok.sum(),
         errors.sum(),
         timeouts.sum(),
-        decodeFailures.sum(),
         endToEnd.getIntervalHistogram(),
         added.getIntervalHistogram(),
         queue.getIntervalHistogram(),
@@ -130,7 +127,6 @@ final class PhaseStats {
       long ok,
       long errors,
       long timeouts,
-      long decodeFailures,
       Histogram endToEnd,
       Histogram added,
       Histogram queue,

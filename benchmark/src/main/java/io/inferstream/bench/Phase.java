@@ -1,0 +1,8 @@
+package io.inferstream.bench;
+
+/** The parts of a run, in the order they run. */
+enum Phase {
+  PIPELINE,
+  RAW,
+  PASSTHROUGH
+}
