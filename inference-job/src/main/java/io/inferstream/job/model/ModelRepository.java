@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -97,23 +98,19 @@ public final class ModelRepository {
             config
                 .path("max_queue_delay_microseconds")
                 .asLong(defaultMaxQueueDelay.toNanos() / 1000));
-    ModelSpec draft =
-        new ModelSpec(
-            name,
-            1,
-            versions,
-            Map.of(),
-            batching,
-            config.path("replicas").asInt(1),
-            Device.parse(config.path("device").asText("auto")));
+    SemanticVersion latest =
+        versions.stream()
+            .map(v -> SemanticVersion.parse(v.version()))
+            .max(Comparator.naturalOrder())
+            .orElseThrow();
     return new ModelSpec(
         name,
         1,
         versions,
-        Map.of(ModelSpec.PROD, draft.latest().version()),
+        Map.of(ModelSpec.PROD, latest.toString()),
         batching,
-        draft.replicas(),
-        draft.device());
+        config.path("replicas").asInt(1),
+        Device.parse(config.path("device").asText("auto")));
   }
 
   private static JsonNode readConfig(Path file) throws IOException {
