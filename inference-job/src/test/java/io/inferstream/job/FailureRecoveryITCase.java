@@ -131,7 +131,7 @@ class FailureRecoveryITCase {
         assertThat(duplicates).isZero();
       }
     } finally {
-      job.cancel().get(30, TimeUnit.SECONDS);
+      PipelineTestStack.cancel(job);
     }
   }
 

@@ -72,14 +72,8 @@ class InferencePipelineITCase {
 
   @AfterAll
   static void stopStack() throws Exception {
-    if (client != null) {
-      client.close();
-    }
-    if (job != null) {
-      job.cancel().get(30, TimeUnit.SECONDS);
-    }
     if (stack != null) {
-      stack.close();
+      stack.close(); // also closes the client and cancels the job
     }
   }
 

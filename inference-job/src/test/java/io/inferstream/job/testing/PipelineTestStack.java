@@ -14,10 +14,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
@@ -45,6 +49,7 @@ public final class PipelineTestStack implements AutoCloseable {
   private final MiniCluster cluster;
   private final FlinkRest rest;
   private int liveTaskManager;
+  private final List<AutoCloseable> owned = new ArrayList<>();
 
   private PipelineTestStack(EmbeddedKafkaBroker broker, Path modelRepository, MiniCluster cluster)
       throws Exception {
@@ -108,7 +113,7 @@ public final class PipelineTestStack implements AutoCloseable {
 
   /** Kills the running task manager (its tasks fail) and starts a fresh one in its place. */
   public void replaceTaskManager() throws Exception {
-    cluster.terminateTaskManager(liveTaskManager).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    cluster.terminateTaskManager(liveTaskManager).get(30, TimeUnit.SECONDS);
     cluster.startTaskManager();
     liveTaskManager++; // the MiniCluster keeps terminated task managers in its list
   }
@@ -137,6 +142,7 @@ public final class PipelineTestStack implements AutoCloseable {
     ModelCatalog catalog = InferenceJob.loadCatalog(config, PARALLELISM);
     InferenceJob.buildWithKafka(env, config, catalog);
     JobClient job = env.executeAsync(InferenceJob.JOB_NAME);
+    owned.add(() -> cancel(job));
     Await.until(
         "all tasks running", Duration.ofSeconds(60), () -> rest.allTasksRunning(job.getJobID()));
     return job;
@@ -146,15 +152,19 @@ public final class PipelineTestStack implements AutoCloseable {
     return client(Topics.REQUESTS, replyTopic, readCommitted);
   }
 
+  /** A client on this stack's broker, closed with the stack. */
   public InferenceClient client(String requestTopic, String replyTopic, boolean readCommitted) {
-    return InferenceClient.builder()
-        .bootstrapServers(broker.bootstrapServers())
-        .requestTopic(requestTopic)
-        .replyTopic(replyTopic)
-        .replyPartition(0)
-        .readCommitted(readCommitted)
-        .defaultTimeout(Duration.ofSeconds(60))
-        .build();
+    InferenceClient client =
+        InferenceClient.builder()
+            .bootstrapServers(broker.bootstrapServers())
+            .requestTopic(requestTopic)
+            .replyTopic(replyTopic)
+            .replyPartition(0)
+            .readCommitted(readCommitted)
+            .defaultTimeout(Duration.ofSeconds(60))
+            .build();
+    owned.add(client);
+    return client;
   }
 
   /** Creates single-partition topics with the project's record size limit. */
@@ -179,9 +189,26 @@ public final class PipelineTestStack implements AutoCloseable {
     return props;
   }
 
+  /** Cancels a job unless it already ended. */
+  public static void cancel(JobClient job) throws Exception {
+    JobStatus status;
+    try {
+      status = job.getJobStatus().get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      return; // no longer known to the cluster: it ended
+    }
+    if (!status.isGloballyTerminalState()) {
+      job.cancel().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Closes clients, cancels jobs, then stops the MiniCluster and the broker. */
   @Override
   public void close() throws Exception {
     try {
+      for (int i = owned.size() - 1; i >= 0; i--) {
+        owned.get(i).close();
+      }
       cluster.close();
     } finally {
       broker.close();

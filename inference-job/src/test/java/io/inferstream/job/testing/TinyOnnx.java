@@ -73,8 +73,9 @@ public final class TinyOnnx {
   }
 
   /**
-   * {@code input} FP32 [N,2048] → {@code output} FP32 [N,2048], a MatMul with a 2048x2048 weight of
-   * ones: about 8 MFLOP per row, so a few hundred rows take ONNX Runtime a noticeable while.
+   * {@code input} FP32 [N,2048] → {@code output} FP32 [N,2048], four MatMuls with a 2048x2048
+   * weight of ones: about 34 MFLOP per row, so a thousand rows keep ONNX Runtime busy for most of a
+   * second.
    */
   public static byte[] slowMatMul() {
     int size = 2048;
@@ -93,20 +94,23 @@ public final class TinyOnnx {
             .varint(2, FLOAT)
             .string(8, "weight")
             .bytes(9, raw);
-    Proto node =
-        new Proto()
-            .string(1, "input")
-            .string(1, "weight")
-            .string(2, "output")
-            .string(3, "matmul")
-            .string(4, "MatMul");
-    Proto graph =
-        new Proto()
-            .message(1, node)
-            .string(2, "slow")
-            .message(5, weight)
-            .message(11, valueInfo("input", FLOAT, "N", size))
-            .message(12, valueInfo("output", FLOAT, "N", size));
+    // four chained MatMuls with the one weight: four times the work, no extra memory
+    Proto graph = new Proto();
+    for (int i = 0; i < 4; i++) {
+      graph.message(
+          1,
+          new Proto()
+              .string(1, i == 0 ? "input" : "h" + i)
+              .string(1, "weight")
+              .string(2, i == 3 ? "output" : "h" + (i + 1))
+              .string(3, "matmul" + i)
+              .string(4, "MatMul"));
+    }
+    graph
+        .string(2, "slow")
+        .message(5, weight)
+        .message(11, valueInfo("input", FLOAT, "N", size))
+        .message(12, valueInfo("output", FLOAT, "N", size));
     return model(graph);
   }
 
