@@ -1,5 +1,6 @@
 package io.inferstream.bench;
 
+import io.inferstream.local.DurationConverter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;

@@ -19,10 +19,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -82,7 +79,7 @@ final class InferCommand implements Callable<Integer> {
   @Option(
       names = "--timeout",
       defaultValue = "30s",
-      converter = DurationConverter.class,
+      converter = TimeoutConverter.class,
       description = "How long to wait for the reply, e.g. 10s, 500ms, 2m (default: 30s).")
   Duration timeout;
 
@@ -182,36 +179,11 @@ final class InferCommand implements Callable<Integer> {
     }
   }
 
-  /**
-   * {@code 10s}, {@code 500ms}, {@code 2m}, a plain number of seconds, or ISO-8601 {@code PT10S}.
-   */
-  static final class DurationConverter implements ITypeConverter<Duration> {
-    private static final Pattern SIMPLE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
-
+  /** A {@link DurationConverter} that also refuses zero and negative timeouts. */
+  static final class TimeoutConverter extends DurationConverter {
     @Override
     public Duration convert(String value) {
-      String text = value.trim().toLowerCase(Locale.ROOT);
-      Matcher m = SIMPLE.matcher(text);
-      Duration duration;
-      if (m.matches()) {
-        double amount = Double.parseDouble(m.group(1));
-        String unit = m.group(2) == null ? "s" : m.group(2);
-        double millis =
-            switch (unit) {
-              case "ms" -> amount;
-              case "m" -> amount * 60_000;
-              case "h" -> amount * 3_600_000;
-              default -> amount * 1000;
-            };
-        duration = Duration.ofMillis(Math.round(millis));
-      } else {
-        try {
-          duration = Duration.parse(value.trim().toUpperCase(Locale.ROOT));
-        } catch (RuntimeException e) {
-          throw new IllegalArgumentException(
-              "'" + value + "' is not a duration; use e.g. 10s, 500ms or 2m");
-        }
-      }
+      Duration duration = super.convert(value);
       if (duration.isZero() || duration.isNegative()) {
         throw new IllegalArgumentException("timeout must be positive, was '" + value + "'");
       }

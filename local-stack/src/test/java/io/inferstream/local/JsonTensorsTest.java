@@ -39,7 +39,7 @@ class JsonTensorsTest {
 
   @Test
   void timeoutsReadAsUsersWriteThem() {
-    InferCommand.DurationConverter converter = new InferCommand.DurationConverter();
+    InferCommand.TimeoutConverter converter = new InferCommand.TimeoutConverter();
     assertThat(converter.convert("10s")).isEqualTo(Duration.ofSeconds(10));
     assertThat(converter.convert("500ms")).isEqualTo(Duration.ofMillis(500));
     assertThat(converter.convert("2m")).isEqualTo(Duration.ofMinutes(2));

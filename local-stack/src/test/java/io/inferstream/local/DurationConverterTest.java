@@ -1,4 +1,4 @@
-package io.inferstream.bench;
+package io.inferstream.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.inferstream.bench;
+package io.inferstream.local;
 
 import java.time.Duration;
 import java.util.Locale;
@@ -8,10 +8,11 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * Reads durations as people type them: {@code 20s}, {@code 500ms}, {@code 2m}, {@code 1h}, or
- * ISO-8601.
+ * Reads durations as people type them on the command line: {@code 20s}, {@code 500ms}, {@code 2m},
+ * {@code 1h}, a plain number of seconds, or ISO-8601 ({@code PT10S}). Shared by {@code
+ * bin/inferstream} and {@code bin/benchmark}.
  */
-final class DurationConverter implements ITypeConverter<Duration> {
+public class DurationConverter implements ITypeConverter<Duration> {
   private static final Pattern SIMPLE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|min|h)?");
 
   @Override
@@ -19,7 +20,7 @@ final class DurationConverter implements ITypeConverter<Duration> {
     return parse(value);
   }
 
-  static Duration parse(String value) {
+  public static Duration parse(String value) {
     String text = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
     if (text.startsWith("pt")) {
       try {
