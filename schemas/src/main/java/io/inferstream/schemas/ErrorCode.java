@@ -23,13 +23,4 @@ public enum ErrorCode {
   public int status() {
     return status;
   }
-
-  public static ErrorCode ofStatus(int status) {
-    for (ErrorCode code : values()) {
-      if (code.status == status) {
-        return code;
-      }
-    }
-    throw new IllegalArgumentException("unknown status " + status);
-  }
 }

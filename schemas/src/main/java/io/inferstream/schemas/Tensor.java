@@ -153,10 +153,6 @@ public final class Tensor {
     }
   }
 
-  public Tensor withName(String newName) {
-    return new Tensor(newName, datatype, shape, data, parameters);
-  }
-
   @Override
   public boolean equals(Object o) {
     if (this == o) {

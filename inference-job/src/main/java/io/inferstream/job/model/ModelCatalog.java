@@ -49,8 +49,4 @@ public final class ModelCatalog implements Serializable {
     }
     return keys[Math.floorMod(requestId.hashCode(), keys.length)];
   }
-
-  public String[] replicaKeys(String model) {
-    return replicaKeys.get(model);
-  }
 }

@@ -205,7 +205,7 @@ public class MicroBatchOperator extends AbstractStreamOperator<Batch>
     }
 
     boolean isEmpty() {
-      return rows == 0 && size() == 0;
+      return size() == 0;
     }
 
     int size() {

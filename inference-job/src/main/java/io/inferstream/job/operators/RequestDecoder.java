@@ -58,27 +58,23 @@ public class RequestDecoder extends ProcessFunction<RawRequest, ServingRequest> 
     replyTopics.close();
   }
 
-  /** A record that is not served; {@code replyTopic == null} means no reply may be sent. */
+  /**
+   * A record that is not served: always dead-lettered; {@code replyTopic == null} means no reply
+   * may be sent.
+   */
   private static final class Rejection extends Exception {
     final ErrorCode code;
     final String requestId;
     final String replyTopic;
     final int replyPartition;
-    final boolean deadLetter;
 
     Rejection(
-        ErrorCode code,
-        String message,
-        String requestId,
-        String replyTopic,
-        int replyPartition,
-        boolean deadLetter) {
+        ErrorCode code, String message, String requestId, String replyTopic, int replyPartition) {
       super(message, null, false, false);
       this.code = code;
       this.requestId = requestId;
       this.replyTopic = replyTopic;
       this.replyPartition = replyPartition;
-      this.deadLetter = deadLetter;
     }
   }
 
@@ -97,14 +93,12 @@ public class RequestDecoder extends ProcessFunction<RawRequest, ServingRequest> 
                 rejection.code,
                 rejection.getMessage()));
       }
-      if (rejection.deadLetter) {
-        OutboundRecord letter =
-            Replies.deadLetter(
-                raw,
-                settings.deadLetterTopic(),
-                rejection.code.status() + " " + rejection.getMessage());
-        ctx.output(OperatorOutputs.REJECTED, letter);
-      }
+      OutboundRecord letter =
+          Replies.deadLetter(
+              raw,
+              settings.deadLetterTopic(),
+              rejection.code.status() + " " + rejection.getMessage());
+      ctx.output(OperatorOutputs.REJECTED, letter);
     }
   }
 
@@ -148,8 +142,7 @@ public class RequestDecoder extends ProcessFunction<RawRequest, ServingRequest> 
                 + (partitions - 1),
             requestId,
             replyTopic,
-            -1,
-            true);
+            -1);
       }
     }
     String rid = requestId;
@@ -191,7 +184,7 @@ public class RequestDecoder extends ProcessFunction<RawRequest, ServingRequest> 
       request.routingKey = catalog.routingKey(model, rid);
       return request;
     } catch (InferenceException e) {
-      throw new Rejection(e.code(), e.getMessage(), rid, topic, partition, true);
+      throw new Rejection(e.code(), e.getMessage(), rid, topic, partition);
     }
   }
 
@@ -260,6 +253,6 @@ public class RequestDecoder extends ProcessFunction<RawRequest, ServingRequest> 
   }
 
   private static Rejection noReply(String message) {
-    return new Rejection(ErrorCode.BAD_REQUEST, message, null, null, -1, true);
+    return new Rejection(ErrorCode.BAD_REQUEST, message, null, null, -1);
   }
 }

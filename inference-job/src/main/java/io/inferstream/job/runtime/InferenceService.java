@@ -32,6 +32,12 @@ public final class InferenceService {
 
   private record Entry(OnnxBatchModel model, ModelUnavailableException failure, long at) {}
 
+  /** Never loaded, or a failed load old enough to try again. */
+  private static boolean needsLoad(Entry entry) {
+    return entry == null
+        || (entry.failure != null && System.nanoTime() - entry.at > FAILED_LOAD_RETRY_NANOS);
+  }
+
   private InferenceService(int threads, int intraOpThreads, int gpuIndex) {
     AtomicInteger counter = new AtomicInteger();
     ThreadFactory factory =
@@ -99,12 +105,10 @@ public final class InferenceService {
       throws ModelUnavailableException {
     String key = model + "@" + version.version() + "#" + version.sha256() + "/" + device;
     Entry entry = sessions.get(key);
-    if (entry == null
-        || (entry.failure != null && System.nanoTime() - entry.at > FAILED_LOAD_RETRY_NANOS)) {
+    if (needsLoad(entry)) {
       synchronized (this) {
         entry = sessions.get(key);
-        if (entry == null
-            || (entry.failure != null && System.nanoTime() - entry.at > FAILED_LOAD_RETRY_NANOS)) {
+        if (needsLoad(entry)) {
           try {
             entry = new Entry(loader.load(model, version, device), null, System.nanoTime());
           } catch (ModelUnavailableException e) {

@@ -72,8 +72,4 @@ public final class FlinkRest {
   public long restoredCheckpoints(JobID job) {
     return checkpoints(job).path("counts").path("restored").asLong();
   }
-
-  public int vertexCount(JobID job) {
-    return get("/jobs/" + job).path("vertices").size();
-  }
 }
