@@ -9,8 +9,9 @@ import java.util.Map;
 
 /**
  * Everything the job needs to serve a model: its versions, aliases (the stages {@code dev}, {@code
- * staging}, {@code prod} among them), batching, replicas and device. The registry publishes the
- * same record, keyed {@code model/<name>}, with a {@code revision} that grows per change.
+ * staging}, {@code prod} among them), the default route (a weighted split and an optional shadow),
+ * batching, replicas, device, cost weight and idle unload timeout. The registry publishes it keyed
+ * {@code model/<name>}, with a {@code revision} that grows by one per change.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record ModelSpec(
@@ -18,9 +19,12 @@ public record ModelSpec(
     long revision,
     List<ModelVersionSpec> versions,
     Map<String, String> aliases,
+    RouteSpec route,
     BatchingConfig batching,
     int replicas,
-    Device device)
+    Device device,
+    double costWeight,
+    long idleUnloadTimeoutSeconds)
     implements Serializable {
 
   public static final String LATEST = "latest";
@@ -29,15 +33,37 @@ public record ModelSpec(
   public ModelSpec {
     versions = List.copyOf(versions);
     aliases = aliases == null ? Map.of() : Map.copyOf(aliases);
+    route = route == null ? RouteSpec.DEFAULT : route;
     device = device == null ? Device.AUTO : device;
+    costWeight = costWeight > 0 ? costWeight : 1.0;
+    if (idleUnloadTimeoutSeconds < 0) {
+      throw new IllegalArgumentException(
+          "idle_unload_timeout_seconds must be >= 0 (0 = the job's default), got "
+              + idleUnloadTimeoutSeconds);
+    }
     if (replicas < 1) {
       throw new IllegalArgumentException("replicas must be >= 1, got " + replicas);
     }
   }
 
+  /** A copy with another revision. */
+  public ModelSpec withRevision(long newRevision) {
+    return new ModelSpec(
+        name,
+        newRevision,
+        versions,
+        aliases,
+        route,
+        batching,
+        replicas,
+        device,
+        costWeight,
+        idleUnloadTimeoutSeconds);
+  }
+
   /**
-   * Resolves a {@code model-version} header: a semantic version, an alias, {@code latest}, or
-   * {@code null} for the default ({@code prod}, else the latest version).
+   * Resolves a reference: a semantic version, an alias, {@code latest}, or {@code null} for the
+   * default ({@code prod}, else the latest version).
    *
    * @return the version, or {@code null} when nothing matches
    */

@@ -58,16 +58,93 @@ class ContractTest {
                     List.of(new TensorSpec("output", DataType.FP32, new long[] {-1, 4})),
                     5L)),
             Map.of("prod", "1.0.0"),
+            new RouteSpec(Map.of("prod", 90, "1.0.0", 10), "prod"),
             new BatchingConfig(64, List.of(8), 2000),
             2,
-            Device.CPU);
+            Device.CPU,
+            2.5,
+            600);
     String json = MAPPER.writeValueAsString(spec);
-    assertThat(json).contains("\"max_batch_size\":64", "\"artifact_uri\"", "\"device\":\"cpu\"");
+    assertThat(json)
+        .contains(
+            "\"max_batch_size\":64",
+            "\"artifact_uri\"",
+            "\"device\":\"cpu\"",
+            "\"route\":{\"split\":{\"1.0.0\":10,\"prod\":90},\"shadow\":\"prod\"}",
+            "\"cost_weight\":2.5",
+            "\"idle_unload_timeout_seconds\":600");
     assertThat(MAPPER.readValue(json, ModelSpec.class)).isEqualTo(spec);
     assertThat(spec.resolve(null).version()).isEqualTo("1.0.0");
     assertThat(spec.resolve("1")).isNotNull();
     assertThat(spec.resolve("2.0.0")).isNull();
     assertThat(spec.resolve("canary")).isNull();
+  }
+
+  @Test
+  void modelSpecFromMinimalJsonGetsDefaults() throws Exception {
+    ModelSpec spec =
+        MAPPER.readValue(
+            "{\"name\":\"m\",\"revision\":1,\"versions\":[],"
+                + "\"batching\":{\"max_batch_size\":8},\"replicas\":1}",
+            ModelSpec.class);
+    assertThat(spec.route()).isEqualTo(RouteSpec.DEFAULT);
+    assertThat(spec.device()).isEqualTo(Device.AUTO);
+    assertThat(spec.costWeight()).isEqualTo(1.0);
+    assertThat(spec.idleUnloadTimeoutSeconds()).isZero();
+  }
+
+  @Test
+  void modelSpecSchemaNamesEveryField() throws Exception {
+    Set<String> documented = new HashSet<>();
+    read("model-spec").get("properties").fieldNames().forEachRemaining(documented::add);
+    Set<String> written = new HashSet<>();
+    MAPPER
+        .readTree(
+            MAPPER.writeValueAsString(
+                new ModelSpec(
+                    "m",
+                    1,
+                    List.of(),
+                    Map.of(),
+                    null,
+                    new BatchingConfig(1, null, 0),
+                    1,
+                    null,
+                    1,
+                    0)))
+        .fieldNames()
+        .forEachRemaining(written::add);
+    assertThat(documented).isEqualTo(written);
+  }
+
+  @Test
+  void statusEventRoundTripsAndMatchesItsSchema() throws Exception {
+    ModelStatusEvent event =
+        new ModelStatusEvent(
+            "affine",
+            "2.0.0",
+            "ab",
+            ModelStatusEvent.State.FAILED,
+            "tm-1",
+            "cpu",
+            "cannot load",
+            12,
+            34,
+            new ModelStatusEvent.ShadowReport("1.0.0", "2.0.0", 5, 5, 5, 4, 1, 0.5));
+    String json = MAPPER.writeValueAsString(event);
+    assertThat(MAPPER.readValue(json, ModelStatusEvent.class)).isEqualTo(event);
+    Set<String> documented = new HashSet<>();
+    read("model-status").get("properties").fieldNames().forEachRemaining(documented::add);
+    Set<String> written = new HashSet<>();
+    MAPPER.readTree(json).fieldNames().forEachRemaining(written::add);
+    assertThat(documented).isEqualTo(written);
+    Set<String> states = new HashSet<>();
+    read("model-status").at("/properties/state/enum").forEach(n -> states.add(n.asText()));
+    assertThat(states)
+        .containsExactlyInAnyOrder(
+            java.util.Arrays.stream(ModelStatusEvent.State.values())
+                .map(Enum::name)
+                .toArray(String[]::new));
   }
 
   private static Set<String> headerNames(String file) throws Exception {

@@ -1,4 +1,4 @@
-package io.inferstream.job.testing;
+package io.inferstream.onnx.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -7,9 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Writes small single-operator ONNX models (protobuf wire format, opset 17) for tests that need
- * shapes or failure modes the demo models lack: a per-channel image mean that takes 3x224x224
- * images, and a Gather whose out-of-range index fails at run time (a poison request).
+ * Writes small ONNX models (protobuf wire format, opset 17) for tests that need shapes or failure
+ * modes the demo models lack: a per-channel image mean that takes 3x224x224 images, a Gather whose
+ * out-of-range index fails at run time (a poison request), a slow MatMul chain, affine variants
+ * with the demo model's signature, and models the registry must refuse (no inputs, external data,
+ * an operator ONNX Runtime does not know).
  */
 public final class TinyOnnx {
   private static final int FLOAT = 1;
@@ -114,6 +116,64 @@ public final class TinyOnnx {
     return model(graph);
   }
 
+  /**
+   * {@code input} FP32 [N,4] → {@code output} FP32 [N,4], y = scale · x + shift: the demo {@code
+   * affine} signature, so {@code affine(3, 1)} is a version whose outputs differ from {@code
+   * affine(2, 1)}'s.
+   */
+  public static byte[] affine(float scale, float shift) {
+    Proto graph =
+        new Proto()
+            .message(1, node("Mul", "input", "scale", "scaled"))
+            .message(1, node("Add", "scaled", "shift", "output"))
+            .string(2, "affine")
+            .message(5, scalar("scale", scale))
+            .message(5, scalar("shift", shift))
+            .message(11, valueInfo("input", FLOAT, "N", 4))
+            .message(12, valueInfo("output", FLOAT, "N", 4));
+    return model(graph);
+  }
+
+  /** No inputs: a Constant node is the whole graph. ONNX Runtime loads it; a server cannot. */
+  public static byte[] noInputs() {
+    Proto value = new Proto().string(1, "value").varint(20, 4).message(5, scalar("c", 1f));
+    Proto node =
+        new Proto().string(2, "output").string(3, "const").string(4, "Constant").message(5, value);
+    Proto graph =
+        new Proto().message(1, node).string(2, "constant").message(12, valueInfo("output", FLOAT));
+    return model(graph);
+  }
+
+  /** The affine graph with its {@code scale} weight in an external file {@code weights.bin}. */
+  public static byte[] externalData() {
+    Proto location = new Proto().string(1, "location").string(2, "weights.bin");
+    Proto scale =
+        new Proto()
+            .varint(2, FLOAT)
+            .string(8, "scale")
+            .message(13, location)
+            .varint(14, 1); // data_location = EXTERNAL
+    Proto graph =
+        new Proto()
+            .message(1, node("Mul", "input", "scale", "output"))
+            .string(2, "external")
+            .message(5, scale)
+            .message(11, valueInfo("input", FLOAT, "N", 4))
+            .message(12, valueInfo("output", FLOAT, "N", 4));
+    return model(graph);
+  }
+
+  /** A well-formed graph whose operator ONNX Runtime does not know: it refuses the model. */
+  public static byte[] unknownOperator() {
+    Proto graph =
+        new Proto()
+            .message(1, node("NoSuchOperator", "input", null, "output"))
+            .string(2, "unknown-op")
+            .message(11, valueInfo("input", FLOAT, "N", 4))
+            .message(12, valueInfo("output", FLOAT, "N", 4));
+    return model(graph);
+  }
+
   public static void write(Path repository, String name, byte[] model) throws IOException {
     Path dir = repository.resolve(name).resolve("1");
     Files.createDirectories(dir);
@@ -128,6 +188,27 @@ public final class TinyOnnx {
         .message(7, graph)
         .message(8, opset)
         .toByteArray();
+  }
+
+  private static Proto node(String op, String input, String secondInput, String output) {
+    Proto node = new Proto().string(1, input);
+    if (secondInput != null) {
+      node.string(1, secondInput);
+    }
+    return node.string(2, output).string(3, output + "-" + op).string(4, op);
+  }
+
+  /** A scalar FP32 initializer (a tensor with no dimensions). */
+  private static Proto scalar(String name, float value) {
+    int bits = Float.floatToIntBits(value);
+    return new Proto()
+        .varint(2, FLOAT)
+        .string(8, name)
+        .bytes(
+            9,
+            new byte[] {
+              (byte) bits, (byte) (bits >>> 8), (byte) (bits >>> 16), (byte) (bits >>> 24)
+            });
   }
 
   /** A tensor value info; a String dimension is symbolic (dynamic), an Integer fixed. */

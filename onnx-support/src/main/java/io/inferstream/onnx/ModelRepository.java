@@ -1,4 +1,4 @@
-package io.inferstream.job.model;
+package io.inferstream.onnx;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,6 +6,7 @@ import io.inferstream.schemas.BatchingConfig;
 import io.inferstream.schemas.Device;
 import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.ModelVersionSpec;
+import io.inferstream.schemas.RouteSpec;
 import io.inferstream.schemas.SemanticVersion;
 import java.io.IOException;
 import java.io.InputStream;
@@ -108,9 +109,12 @@ public final class ModelRepository {
         1,
         versions,
         Map.of(ModelSpec.PROD, latest.toString()),
+        RouteSpec.DEFAULT,
         batching,
         config.path("replicas").asInt(1),
-        Device.parse(config.path("device").asText("auto")));
+        Device.parse(config.path("device").asText("auto")),
+        config.path("cost_weight").asDouble(1.0),
+        config.path("idle_unload_timeout_seconds").asLong(0));
   }
 
   private static JsonNode readConfig(Path file) throws IOException {

@@ -1,4 +1,4 @@
-package io.inferstream.job.model;
+package io.inferstream.onnx;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,11 +1,10 @@
-package io.inferstream.job.runtime;
+package io.inferstream.onnx;
 
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import io.inferstream.job.model.SignatureReader;
 import io.inferstream.schemas.DataType;
 import io.inferstream.schemas.TensorSpec;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.inferstream.job.model;
+package io.inferstream.onnx;
 
 import io.inferstream.schemas.TensorSpec;
 import java.nio.file.Path;

@@ -1,13 +1,12 @@
-package io.inferstream.job.model;
+package io.inferstream.onnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.inferstream.job.TestModels;
-import io.inferstream.job.runtime.OnnxSignatureReader;
 import io.inferstream.schemas.DataType;
 import io.inferstream.schemas.Device;
 import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.TensorSpec;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,7 +18,7 @@ class ModelRepositoryTest {
   void readsTritonLayoutConfigAndSignatures() {
     List<ModelSpec> models =
         new ModelRepository(
-                TestModels.REPOSITORY, new OnnxSignatureReader(), 32, Duration.ofMillis(2))
+                Path.of("..", "models"), new OnnxSignatureReader(), 32, Duration.ofMillis(2))
             .load();
     assertThat(models).extracting(ModelSpec::name).containsExactly("affine", "digits-mlp");
     ModelSpec digits = models.get(1);

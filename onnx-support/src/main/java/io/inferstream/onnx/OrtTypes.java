@@ -1,13 +1,13 @@
-package io.inferstream.job.runtime;
+package io.inferstream.onnx;
 
 import ai.onnxruntime.OnnxJavaType;
 import io.inferstream.schemas.DataType;
 
 /** Maps Open Inference Protocol datatypes to ONNX Runtime's Java types and back. */
-final class OrtTypes {
+public final class OrtTypes {
   private OrtTypes() {}
 
-  static OnnxJavaType toOnnx(DataType type) {
+  public static OnnxJavaType toOnnx(DataType type) {
     switch (type) {
       case BOOL:
         return OnnxJavaType.BOOL;
@@ -33,7 +33,7 @@ final class OrtTypes {
   }
 
   /** The OIP datatype of an ONNX Runtime type, or null when the Java API cannot carry it. */
-  static DataType fromOnnx(OnnxJavaType type) {
+  public static DataType fromOnnx(OnnxJavaType type) {
     switch (type) {
       case BOOL:
         return DataType.BOOL;
