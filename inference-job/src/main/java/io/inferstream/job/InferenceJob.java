@@ -4,8 +4,8 @@ import io.inferstream.job.InferenceOptions.DeliveryGuarantee;
 import io.inferstream.job.kafka.KafkaReplyTopics;
 import io.inferstream.job.kafka.OutboundRecordSerializer;
 import io.inferstream.job.kafka.RawRequestDeserializer;
-import io.inferstream.job.model.ModelCatalog;
-import io.inferstream.job.model.ModelRepository;
+import io.inferstream.job.kafka.RegistryUpdateDeserializer;
+import io.inferstream.job.model.ModelSpecs;
 import io.inferstream.job.operators.BatchInferenceFunction;
 import io.inferstream.job.operators.MicroBatchOperator;
 import io.inferstream.job.operators.ModelRouter;
@@ -15,9 +15,9 @@ import io.inferstream.job.operators.RequestDecoder;
 import io.inferstream.job.records.Batch;
 import io.inferstream.job.records.OutboundRecord;
 import io.inferstream.job.records.RawRequest;
+import io.inferstream.job.records.RegistryUpdate;
 import io.inferstream.job.records.ServingRequest;
-import io.inferstream.job.runtime.OnnxSignatureReader;
-import java.nio.file.Path;
+import io.inferstream.job.runtime.InferenceService;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -31,6 +31,7 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -62,42 +63,32 @@ public final class InferenceJob {
     conf.addAll(Configuration.fromMap(env.getConfiguration().toMap()));
     conf.addAll(CommandLineOptions.parse(args));
     InferenceJobConfig config = InferenceJobConfig.from(conf);
-    buildWithKafka(env, config, loadCatalog(config, env.getParallelism()));
+    buildWithKafka(env, config);
     env.execute(JOB_NAME);
   }
 
-  /** Builds the job over the production parts: the Kafka source and sinks of {@code config}. */
-  public static void buildWithKafka(
-      StreamExecutionEnvironment env, InferenceJobConfig config, ModelCatalog catalog) {
+  /** Builds the job over the production parts: the Kafka sources and sinks of {@code config}. */
+  public static void buildWithKafka(StreamExecutionEnvironment env, InferenceJobConfig config) {
     build(
         env,
         config,
-        catalog,
         kafkaSource(config),
+        registrySource(config),
         name -> kafkaSink(config, name),
         new KafkaReplyTopics(config.bootstrapServers()));
   }
 
-  /** Reads the model repository named by {@code inference.model-repository}. */
-  public static ModelCatalog loadCatalog(InferenceJobConfig config, int parallelism) {
-    if (config.modelRepository() == null) {
-      throw new IllegalArgumentException(
-          "set " + InferenceOptions.MODEL_REPOSITORY.key() + " to a model repository directory");
-    }
-    ModelRepository repository =
-        new ModelRepository(
-            Path.of(config.modelRepository()),
-            new OnnxSignatureReader(),
-            config.defaultMaxBatchSize(),
-            config.defaultMaxQueueDelay());
-    return new ModelCatalog(repository.load(), parallelism, config.maxParallelism());
-  }
-
+  /**
+   * Builds the job.
+   *
+   * @param source raw request records
+   * @param registry model spec updates, broadcast to the decoder and the router
+   */
   public static void build(
       StreamExecutionEnvironment env,
       InferenceJobConfig config,
-      ModelCatalog catalog,
       Source<RawRequest, ?, ?> source,
+      Source<RegistryUpdate, ?, ?> registry,
       SinkFactory sinks,
       ReplyTopics replyTopics) {
     if (config.deliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE
@@ -114,25 +105,38 @@ public final class InferenceJob {
 
     DataStream<RawRequest> raw =
         env.fromSource(source, WatermarkStrategy.noWatermarks(), "requests").uid("requests");
+    BroadcastStream<RegistryUpdate> specs =
+        env.fromSource(registry, WatermarkStrategy.noWatermarks(), "model-registry")
+            .setParallelism(1) // one partition; broadcast keeps its order per receiving task
+            .uid("model-registry")
+            .broadcast(ModelSpecs.DESCRIPTOR);
 
     SingleOutputStreamOperator<ServingRequest> decoded =
-        raw.process(
+        raw.connect(specs)
+            .process(
                 new RequestDecoder(
-                    catalog,
                     new RequestDecoder.Settings(
                         config.replyTopic(),
                         config.replyTopicPattern(),
                         config.deadLetterTopic(),
-                        config.requestMaxBytes()),
+                        config.requestMaxBytes(),
+                        env.getParallelism(),
+                        config.maxParallelism()),
                     replyTopics),
                 TypeInformation.of(ServingRequest.class))
             .name("decode")
             .uid("decode");
 
+    InferenceService.Settings serviceSettings = serviceSettings(config);
     SingleOutputStreamOperator<ServingRequest> routed =
         decoded
             .keyBy(request -> request.routingKey, Types.STRING)
-            .process(new ModelRouter(catalog), TypeInformation.of(ServingRequest.class))
+            .connect(specs)
+            .process(
+                new ModelRouter(
+                    InferenceService.sessions(serviceSettings),
+                    config.unknownModelWait().toMillis()),
+                TypeInformation.of(ServingRequest.class))
             .setMaxParallelism(config.maxParallelism())
             .name("route-and-validate")
             .uid("route-and-validate");
@@ -140,8 +144,7 @@ public final class InferenceJob {
     SingleOutputStreamOperator<Batch> batches =
         DataStreamUtils.reinterpretAsKeyedStream(
                 routed, request -> request.routingKey, Types.STRING)
-            .transform(
-                "micro-batch", TypeInformation.of(Batch.class), new MicroBatchOperator(catalog))
+            .transform("micro-batch", TypeInformation.of(Batch.class), new MicroBatchOperator())
             .setMaxParallelism(config.maxParallelism())
             .uid("micro-batch");
 
@@ -149,12 +152,7 @@ public final class InferenceJob {
         AsyncDataStream.unorderedWait(
                 batches,
                 new BatchInferenceFunction(
-                    catalog,
-                    new BatchInferenceFunction.Settings(
-                        config.inferenceThreads(),
-                        config.intraOpThreads(),
-                        config.replyMaxBytes(),
-                        config.passthrough())),
+                    serviceSettings, config.replyMaxBytes(), config.passthrough()),
                 config.asyncTimeout().toMillis(),
                 TimeUnit.MILLISECONDS,
                 config.effectiveAsyncCapacity())
@@ -186,6 +184,32 @@ public final class InferenceJob {
         .setProperty("fetch.max.bytes", Integer.toString(4 * KafkaLimits.MAX_RECORD_BYTES))
         .setProperty("partition.discovery.interval.ms", "30000")
         .build();
+  }
+
+  /** The registry topic from its beginning: every spec, then every change as it happens. */
+  public static KafkaSource<RegistryUpdate> registrySource(InferenceJobConfig config) {
+    return KafkaSource.<RegistryUpdate>builder()
+        .setBootstrapServers(config.bootstrapServers())
+        .setTopics(config.registryTopic())
+        .setGroupId(config.groupId() + "-registry")
+        .setStartingOffsets(OffsetsInitializer.earliest())
+        .setDeserializer(new RegistryUpdateDeserializer())
+        .setProperty("isolation.level", "read_committed")
+        .setProperty("commit.offsets.on.checkpoint", "false")
+        .build();
+  }
+
+  static InferenceService.Settings serviceSettings(InferenceJobConfig config) {
+    return new InferenceService.Settings(
+        config.inferenceThreads(),
+        config.intraOpThreads(),
+        config.artifactFetcher(),
+        config.artifactCacheDir(),
+        config.bootstrapServers(),
+        config.statusTopic(),
+        config.idleUnloadTimeout().toMillis(),
+        config.memoryBudgetBytes(),
+        config.memoryFactor());
   }
 
   public static KafkaSink<OutboundRecord> kafkaSink(InferenceJobConfig config, String name) {

@@ -14,15 +14,20 @@ public record InferenceJobConfig(
     String replyTopic,
     String deadLetterTopic,
     String replyTopicPattern,
-    String modelRepository,
+    String registryTopic,
+    String statusTopic,
+    Duration unknownModelWait,
+    String artifactFetcher,
+    String artifactCacheDir,
+    Duration idleUnloadTimeout,
+    long memoryBudgetBytes,
+    double memoryFactor,
     int requestMaxBytes,
     int replyMaxBytes,
     int inferenceThreads,
     int intraOpThreads,
     int asyncCapacity,
     Duration asyncTimeout,
-    int defaultMaxBatchSize,
-    Duration defaultMaxQueueDelay,
     DeliveryGuarantee deliveryGuarantee,
     String transactionalIdPrefix,
     Duration transactionTimeout,
@@ -36,8 +41,7 @@ public record InferenceJobConfig(
     require(asyncCapacity >= 0, InferenceOptions.ASYNC_CAPACITY.key() + " must be >= 0");
     require(requestMaxBytes > 0, InferenceOptions.REQUEST_MAX_BYTES.key() + " must be > 0");
     require(replyMaxBytes > 0, InferenceOptions.REPLY_MAX_BYTES.key() + " must be > 0");
-    require(
-        defaultMaxBatchSize >= 1, InferenceOptions.DEFAULT_MAX_BATCH_SIZE.key() + " must be >= 1");
+    require(memoryFactor > 0, InferenceOptions.MEMORY_FACTOR.key() + " must be > 0");
     Pattern.compile(replyTopicPattern);
     require(
         Pattern.matches(replyTopicPattern, replyTopic),
@@ -58,15 +62,20 @@ public record InferenceJobConfig(
         conf.get(InferenceOptions.REPLY_TOPIC),
         conf.get(InferenceOptions.DEAD_LETTER_TOPIC),
         conf.get(InferenceOptions.REPLY_TOPIC_PATTERN),
-        conf.get(InferenceOptions.MODEL_REPOSITORY),
+        conf.get(InferenceOptions.REGISTRY_TOPIC),
+        conf.get(InferenceOptions.STATUS_TOPIC),
+        conf.get(InferenceOptions.UNKNOWN_MODEL_WAIT),
+        conf.get(InferenceOptions.ARTIFACT_FETCHER),
+        conf.getOptional(InferenceOptions.ARTIFACT_CACHE_DIR).orElse(null),
+        conf.get(InferenceOptions.IDLE_UNLOAD_TIMEOUT),
+        conf.get(InferenceOptions.MEMORY_BUDGET).getBytes(),
+        conf.get(InferenceOptions.MEMORY_FACTOR),
         (int) conf.get(InferenceOptions.REQUEST_MAX_BYTES).getBytes(),
         (int) conf.get(InferenceOptions.REPLY_MAX_BYTES).getBytes(),
         conf.get(InferenceOptions.INFERENCE_THREADS),
         conf.get(InferenceOptions.INTRA_OP_THREADS),
         conf.get(InferenceOptions.ASYNC_CAPACITY),
         conf.get(InferenceOptions.ASYNC_TIMEOUT),
-        conf.get(InferenceOptions.DEFAULT_MAX_BATCH_SIZE),
-        conf.get(InferenceOptions.DEFAULT_MAX_QUEUE_DELAY),
         conf.get(InferenceOptions.DELIVERY_GUARANTEE),
         conf.get(InferenceOptions.TRANSACTIONAL_ID_PREFIX),
         conf.get(InferenceOptions.TRANSACTION_TIMEOUT),

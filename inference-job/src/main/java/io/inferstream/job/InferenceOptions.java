@@ -58,13 +58,69 @@ public final class InferenceOptions {
               "Regular expression a reply-topic header must match; any other is dead-lettered,"
                   + " so a request can never write to another topic.");
 
-  public static final ConfigOption<String> MODEL_REPOSITORY =
-      key("inference.model-repository")
+  public static final ConfigOption<String> REGISTRY_TOPIC =
+      key("inference.topic.model-registry")
+          .stringType()
+          .defaultValue(Topics.MODEL_REGISTRY)
+          .withDescription(
+              "Compacted topic of model specs (key model/<name>), read as broadcast state.");
+
+  public static final ConfigOption<String> STATUS_TOPIC =
+      key("inference.topic.model-status")
+          .stringType()
+          .defaultValue(Topics.MODEL_STATUS)
+          .withDescription(
+              "Topic task managers publish model load, unload and failure events and shadow"
+                  + " reports to.");
+
+  public static final ConfigOption<Duration> UNKNOWN_MODEL_WAIT =
+      key("inference.registry.unknown-model-wait")
+          .durationType()
+          .defaultValue(Duration.ofSeconds(10))
+          .withDescription(
+              "After a (re)start, a request for a model the job has not yet read from the"
+                  + " registry topic waits this long for its spec before it is answered 404.");
+
+  public static final ConfigOption<String> ARTIFACT_FETCHER =
+      key("inference.artifact.fetcher")
+          .stringType()
+          .defaultValue("io.inferstream.job.runtime.UriArtifactFetcher")
+          .withDescription(
+              "Class (with a no-argument constructor) implementing"
+                  + " io.inferstream.job.runtime.ArtifactFetcher: reads model artifacts by URI.");
+
+  public static final ConfigOption<String> ARTIFACT_CACHE_DIR =
+      key("inference.artifact.cache-dir")
           .stringType()
           .noDefaultValue()
           .withDescription(
-              "Directory laid out as <model>/<version>/model.onnx plus <model>/config.json."
-                  + " It must be readable from the client and every task manager.");
+              "Where task managers keep fetched artifacts, by sha256. Default:"
+                  + " <java.io.tmpdir>/inferstream-artifacts.");
+
+  public static final ConfigOption<Duration> IDLE_UNLOAD_TIMEOUT =
+      key("inference.model.idle-unload-timeout")
+          .durationType()
+          .defaultValue(Duration.ofMinutes(10))
+          .withDescription(
+              "A session unused this long is closed, for models whose spec does not set"
+                  + " idle_unload_timeout_seconds.");
+
+  public static final ConfigOption<MemorySize> MEMORY_BUDGET =
+      key("inference.model.memory-budget")
+          .memoryType()
+          .defaultValue(MemorySize.parse("4gb"))
+          .withDescription(
+              "Sessions a task manager keeps loaded, counted as artifact size x"
+                  + " inference.model.memory-factor; over it the least recently used session"
+                  + " is closed once its batches drain.");
+
+  public static final ConfigOption<Double> MEMORY_FACTOR =
+      key("inference.model.memory-factor")
+          .doubleType()
+          .defaultValue(2.0)
+          .withDescription(
+              "Estimated session memory per artifact byte: ONNX Runtime's Java API reports no"
+                  + " per-session memory.");
 
   public static final ConfigOption<MemorySize> REQUEST_MAX_BYTES =
       key("inference.request.max-bytes")
@@ -108,20 +164,6 @@ public final class InferenceOptions {
           .durationType()
           .defaultValue(Duration.ofSeconds(30))
           .withDescription("A batch not answered in this time answers 504 per request.");
-
-  public static final ConfigOption<Integer> DEFAULT_MAX_BATCH_SIZE =
-      key("inference.batch.max-size")
-          .intType()
-          .defaultValue(32)
-          .withDescription("max_batch_size (rows) for models whose config does not set it.");
-
-  public static final ConfigOption<Duration> DEFAULT_MAX_QUEUE_DELAY =
-      key("inference.batch.max-queue-delay")
-          .durationType()
-          .defaultValue(Duration.ofMillis(2))
-          .withDescription(
-              "max_queue_delay for models whose config does not set it: how long the first"
-                  + " buffered request of a batch may wait for company.");
 
   public static final ConfigOption<DeliveryGuarantee> DELIVERY_GUARANTEE =
       key("inference.delivery-guarantee")

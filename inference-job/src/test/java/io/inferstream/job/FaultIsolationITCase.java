@@ -6,7 +6,7 @@ import io.inferstream.client.InferenceCall;
 import io.inferstream.client.InferenceClient;
 import io.inferstream.client.InferenceReply;
 import io.inferstream.job.testing.PipelineTestStack;
-import io.inferstream.job.testing.TinyOnnx;
+import io.inferstream.onnx.testing.TinyOnnx;
 import io.inferstream.schemas.InferenceRequest;
 import io.inferstream.schemas.Tensor;
 import io.inferstream.schemas.Topics;

@@ -1,7 +1,7 @@
 package io.inferstream.job;
 
-import io.inferstream.job.model.ModelCatalog;
 import io.inferstream.job.records.ServingRequest;
+import io.inferstream.job.records.ServingTarget;
 import io.inferstream.job.records.TensorData;
 import io.inferstream.schemas.BatchingConfig;
 import io.inferstream.schemas.DataType;
@@ -9,6 +9,7 @@ import io.inferstream.schemas.Device;
 import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.ModelVersionSpec;
 import io.inferstream.schemas.Priority;
+import io.inferstream.schemas.RouteSpec;
 import io.inferstream.schemas.Tensor;
 import io.inferstream.schemas.TensorSpec;
 import java.nio.file.Path;
@@ -38,13 +39,30 @@ public final class TestModels {
         1,
         List.of(v1, v2),
         Map.of("prod", "1.0.0", "canary", "2.0.0"),
+        RouteSpec.DEFAULT,
         batching,
         1,
-        Device.CPU);
+        Device.CPU,
+        1,
+        0);
   }
 
-  public static ModelCatalog catalog(BatchingConfig batching) {
-    return new ModelCatalog(List.of(affine(batching)), 1, 128);
+  /** Version 1.0.0 of {@link #affine}. */
+  public static ServingTarget target() {
+    ModelSpec spec = affine(new BatchingConfig(8, List.of(), 1000));
+    return ServingTarget.of(spec, spec.version("1.0.0"));
+  }
+
+  /** A routed affine request for version 1.0.0 under {@code batching}. */
+  public static ServingRequest request(
+      String id, int rows, Priority priority, BatchingConfig batching) {
+    ServingRequest request = request(id, rows, priority);
+    ModelSpec spec = affine(batching);
+    request.target = ServingTarget.of(spec, spec.version("1.0.0"));
+    request.maxBatchSize = batching.maxBatchSize();
+    request.flushRows = batching.flushRows();
+    request.maxQueueDelayMicros = batching.maxQueueDelayMicroseconds();
+    return request;
   }
 
   /** A routed affine request with {@code rows} rows of 4 floats. */

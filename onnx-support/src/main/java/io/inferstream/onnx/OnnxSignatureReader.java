@@ -20,15 +20,24 @@ public final class OnnxSignatureReader implements SignatureReader {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         OrtSession session = env.createSession(modelFile.toString(), options)) {
-      return new Signature(
-          specs(session.getInputInfo(), modelFile), specs(session.getOutputInfo(), modelFile));
+      return of(session, modelFile.toString());
     } catch (OrtException e) {
       throw new IllegalArgumentException(
           "ONNX Runtime cannot open " + modelFile + ": " + e.getMessage(), e);
     }
   }
 
-  private static List<TensorSpec> specs(Map<String, NodeInfo> nodes, Path file) {
+  /**
+   * The signature of an open session; {@code source} names the model in error messages.
+   *
+   * @throws IllegalArgumentException for a non-tensor or unsupported input or output
+   */
+  public static Signature of(OrtSession session, String source) throws OrtException {
+    return new Signature(
+        specs(session.getInputInfo(), source), specs(session.getOutputInfo(), source));
+  }
+
+  private static List<TensorSpec> specs(Map<String, NodeInfo> nodes, String file) {
     List<TensorSpec> specs = new ArrayList<>();
     for (NodeInfo node : nodes.values()) {
       if (!(node.getInfo() instanceof TensorInfo info)) {

@@ -1,6 +1,7 @@
 package io.inferstream.job.model;
 
 import io.inferstream.job.records.ServingRequest;
+import io.inferstream.job.records.ServingTarget;
 import io.inferstream.job.records.TensorData;
 import io.inferstream.schemas.ErrorCode;
 import io.inferstream.schemas.InferenceException;
@@ -12,22 +13,26 @@ import java.util.stream.Collectors;
 
 /**
  * Checks a decoded request against its model: version or alias, input names, datatypes, shapes,
- * rows against {@code max_batch_size}, requested outputs. On success it fills the request's {@code
- * version} and {@code batchGroup}; on failure it throws an {@link InferenceException} that names
- * exactly what is wrong.
+ * rows against {@code max_batch_size}, requested outputs. On failure it throws an {@link
+ * InferenceException} that names exactly what is wrong.
  */
 public final class RequestValidator {
   private RequestValidator() {}
 
-  public static ModelVersionSpec validate(ServingRequest request, ModelSpec spec) {
-    ModelVersionSpec version = spec.resolve(request.requestedVersion);
+  /**
+   * Resolves a version, an alias or {@code latest} of a model.
+   *
+   * @throws InferenceException 404 naming the model's versions and aliases when nothing matches
+   */
+  public static ModelVersionSpec resolve(ModelSpec spec, String reference) {
+    ModelVersionSpec version = spec.resolve(reference);
     if (version == null) {
       throw new InferenceException(
           ErrorCode.NOT_FOUND,
           "model '"
               + spec.name()
               + "' has no version or alias '"
-              + request.requestedVersion
+              + reference
               + "' (versions: "
               + spec.versions().stream()
                   .map(ModelVersionSpec::version)
@@ -36,6 +41,14 @@ public final class RequestValidator {
               + String.join(", ", spec.aliases().keySet())
               + ")");
     }
+    return version;
+  }
+
+  /**
+   * Checks a request against a version of its model; on success fills its {@code version}, {@code
+   * target}, batching settings and {@code batchGroup}.
+   */
+  public static void validate(ServingRequest request, ModelSpec spec, ModelVersionSpec version) {
     String what = "model '" + spec.name() + "' " + version.version();
     for (TensorData input : request.inputs) {
       if (version.input(input.name) == null) {
@@ -119,7 +132,10 @@ public final class RequestValidator {
     }
     request.version = version.version();
     request.batchGroup = group.toString();
-    return version;
+    request.target = ServingTarget.of(spec, version);
+    request.maxBatchSize = spec.batching().maxBatchSize();
+    request.flushRows = spec.batching().flushRows();
+    request.maxQueueDelayMicros = spec.batching().maxQueueDelayMicroseconds();
   }
 
   private static TensorData find(TensorData[] inputs, String name) {

@@ -1,57 +1,45 @@
 package io.inferstream.job.operators;
 
-import io.inferstream.job.model.ModelCatalog;
 import io.inferstream.job.records.Batch;
 import io.inferstream.job.records.OutboundRecord;
 import io.inferstream.job.records.Replies;
 import io.inferstream.job.records.ServingRequest;
-import io.inferstream.job.runtime.BatchModel;
 import io.inferstream.job.runtime.InferenceService;
+import io.inferstream.job.runtime.LoadedSession;
 import io.inferstream.job.runtime.ModelUnavailableException;
 import io.inferstream.schemas.ErrorCode;
-import io.inferstream.schemas.ModelSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
-import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
 /**
  * Runs batches on the task manager's inference executor (never on the task thread) and completes
- * with one reply per request. A model that cannot load answers 503, a timed-out batch 504 per
+ * with one record per request. A model that cannot load answers 503, a timed-out batch 504 per
  * request; neither restarts the job.
  */
 public class BatchInferenceFunction extends RichAsyncFunction<Batch, OutboundRecord> {
   private static final long serialVersionUID = 1L;
 
-  /** Inference resources the function needs, per task manager. */
-  public record Settings(int threads, int intraOpThreads, int maxReplyBytes, boolean passthrough)
-      implements java.io.Serializable {}
-
-  private final ModelCatalog catalog;
-  private final Settings settings;
+  private final InferenceService.Settings serviceSettings;
+  private final int maxReplyBytes;
+  private final boolean passthrough;
   private transient InferenceService service;
   private transient BatchRunner runner;
 
-  public BatchInferenceFunction(ModelCatalog catalog, Settings settings) {
-    this.catalog = catalog;
-    this.settings = settings;
+  public BatchInferenceFunction(
+      InferenceService.Settings serviceSettings, int maxReplyBytes, boolean passthrough) {
+    this.serviceSettings = serviceSettings;
+    this.maxReplyBytes = maxReplyBytes;
+    this.passthrough = passthrough;
   }
 
   @Override
   public void open(OpenContext context) {
-    service = InferenceService.acquire(settings.threads(), settings.intraOpThreads(), gpuIndex());
-    runner = new BatchRunner(settings.maxReplyBytes());
-  }
-
-  /** The GPU Flink's {@code gpu} external resource assigned to this task manager, else 0. */
-  private int gpuIndex() {
-    for (ExternalResourceInfo info : getRuntimeContext().getExternalResourceInfos("gpu")) {
-      return info.getProperty("index").map(Integer::parseInt).orElse(0);
-    }
-    return 0;
+    service = InferenceService.acquire(serviceSettings, GpuResources.index(getRuntimeContext()));
+    runner = new BatchRunner(maxReplyBytes);
   }
 
   @Override
@@ -73,17 +61,14 @@ public class BatchInferenceFunction extends RichAsyncFunction<Batch, OutboundRec
   }
 
   private List<OutboundRecord> infer(Batch batch) {
-    ModelSpec spec = catalog.spec(batch.model);
-    BatchModel model;
-    try {
-      model =
-          settings.passthrough()
-              ? BatchRunner.passthrough()
-              : service.model(batch.model, spec.version(batch.version), spec.device());
+    if (passthrough) {
+      return runner.run(batch, BatchRunner.passthrough());
+    }
+    try (LoadedSession session = service.lease(batch.target)) {
+      return runner.run(batch, session.model());
     } catch (ModelUnavailableException e) {
       return errors(batch, ErrorCode.UNAVAILABLE, e.getMessage());
     }
-    return runner.run(batch, model);
   }
 
   @Override

@@ -78,17 +78,17 @@ public final class BatchRunner {
         LOG.debug(
             "Request {} fails model {} {}: {}",
             poison.requestId,
-            batch.model,
-            batch.version,
+            batch.target.model,
+            batch.target.version,
             failure.getMessage());
         replies.add(
             Replies.error(
                 poison,
                 ErrorCode.INTERNAL,
                 "model '"
-                    + batch.model
+                    + batch.target.model
                     + "' "
-                    + batch.version
+                    + batch.target.version
                     + " failed on this request: "
                     + failure.getMessage()));
         return;
@@ -119,7 +119,7 @@ public final class BatchRunner {
               model.device());
       InferenceResponse response =
           new InferenceResponse(
-              batch.model, batch.version, request.clientRequestId, timings, selected);
+              batch.target.model, batch.target.version, request.clientRequestId, timings, selected);
       replies.add(Replies.result(request, response, maxReplyBytes));
     }
   }

@@ -1,12 +1,10 @@
 package io.inferstream.job.operators;
 
-import io.inferstream.job.model.ModelCatalog;
 import io.inferstream.job.records.Batch;
 import io.inferstream.job.records.Replies;
 import io.inferstream.job.records.ServingRequest;
-import io.inferstream.schemas.BatchingConfig;
+import io.inferstream.job.records.ServingTarget;
 import io.inferstream.schemas.ErrorCode;
-import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.Priority;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -34,15 +32,10 @@ public class MicroBatchOperator extends AbstractStreamOperator<Batch>
     implements OneInputStreamOperator<ServingRequest, Batch>, Triggerable<String, String> {
   private static final long serialVersionUID = 1L;
 
-  private final ModelCatalog catalog;
   private transient InternalTimerService<String> timers;
 
   /** routing key -> batch group -> buffer. */
   private transient Map<String, Map<String, GroupBuffer>> buffers;
-
-  public MicroBatchOperator(ModelCatalog catalog) {
-    this.catalog = catalog;
-  }
 
   @Override
   public void open() throws Exception {
@@ -63,8 +56,7 @@ public class MicroBatchOperator extends AbstractStreamOperator<Batch>
     Map<String, GroupBuffer> groups = buffers.computeIfAbsent(key, k -> new HashMap<>());
     GroupBuffer buffer = groups.get(request.batchGroup);
     if (buffer == null) {
-      ModelSpec spec = catalog.spec(request.model);
-      buffer = new GroupBuffer(request.model, request.version, spec.batching());
+      buffer = new GroupBuffer(request);
       groups.put(request.batchGroup, buffer);
     }
     if (buffer.isEmpty() && buffer.delayMillis > 0) {
@@ -73,7 +65,7 @@ public class MicroBatchOperator extends AbstractStreamOperator<Batch>
     }
     buffer.add(request);
     // a zero queue delay means no waiting for company: a timer would still cost a timer tick
-    if (buffer.rows >= buffer.batching.flushRows() || buffer.delayMillis == 0) {
+    if (buffer.rows >= buffer.flushRows || buffer.delayMillis == 0) {
       flush(key, request.batchGroup, buffer, now);
     }
   }
@@ -115,8 +107,7 @@ public class MicroBatchOperator extends AbstractStreamOperator<Batch>
       List<ServingRequest> batch = new ArrayList<>();
       long rows = 0;
       for (ServingRequest request = buffer.peek();
-          request != null
-              && (batch.isEmpty() || rows + request.rows() <= buffer.batching.maxBatchSize());
+          request != null && (batch.isEmpty() || rows + request.rows() <= buffer.maxBatchSize);
           request = buffer.peek()) {
         buffer.poll();
         if (request.expired(now)) {
@@ -129,8 +120,7 @@ public class MicroBatchOperator extends AbstractStreamOperator<Batch>
       if (!batch.isEmpty()) {
         output.collect(
             new StreamRecord<>(
-                new Batch(
-                    buffer.model, buffer.version, batch.toArray(new ServingRequest[0]), rows)));
+                new Batch(buffer.target, batch.toArray(new ServingRequest[0]), rows)));
       }
     }
     Map<String, GroupBuffer> groups = buffers.get(key);
@@ -159,22 +149,25 @@ public class MicroBatchOperator extends AbstractStreamOperator<Batch>
     return count;
   }
 
-  /** Requests of one batch group, by priority, then arrival. */
+  /**
+   * Requests of one batch group, by priority, then arrival; batching settings as the router found
+   * them for the group's first request.
+   */
   private static final class GroupBuffer {
-    final String model;
-    final String version;
-    final BatchingConfig batching;
+    final ServingTarget target;
+    final int maxBatchSize;
+    final int flushRows;
     final long delayMillis;
     final ArrayDeque<ServingRequest>[] byPriority;
     long rows;
     long timerAt = Long.MIN_VALUE;
 
     @SuppressWarnings("unchecked")
-    GroupBuffer(String model, String version, BatchingConfig batching) {
-      this.model = model;
-      this.version = version;
-      this.batching = batching;
-      this.delayMillis = (batching.maxQueueDelayMicroseconds() + 999) / 1000;
+    GroupBuffer(ServingRequest first) {
+      this.target = first.target;
+      this.maxBatchSize = first.maxBatchSize;
+      this.flushRows = first.flushRows;
+      this.delayMillis = (first.maxQueueDelayMicros + 999) / 1000;
       this.byPriority = new ArrayDeque[Priority.values().length];
       for (int i = 0; i < byPriority.length; i++) {
         byPriority[i] = new ArrayDeque<>();

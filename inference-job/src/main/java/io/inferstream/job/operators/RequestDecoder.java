@@ -1,8 +1,10 @@
 package io.inferstream.job.operators;
 
-import io.inferstream.job.model.ModelCatalog;
+import io.inferstream.job.model.ModelSpecs;
+import io.inferstream.job.model.ReplicaKeys;
 import io.inferstream.job.records.OutboundRecord;
 import io.inferstream.job.records.RawRequest;
+import io.inferstream.job.records.RegistryUpdate;
 import io.inferstream.job.records.Replies;
 import io.inferstream.job.records.ServingRequest;
 import io.inferstream.job.records.TensorData;
@@ -11,21 +13,29 @@ import io.inferstream.schemas.InferenceCodec;
 import io.inferstream.schemas.InferenceException;
 import io.inferstream.schemas.InferenceHeaders;
 import io.inferstream.schemas.InferenceRequest;
+import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.Priority;
 import io.inferstream.schemas.RequestedOutput;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
  * Turns raw Kafka records into requests and never throws: a record that cannot be decoded gets an
  * error reply where its reply address can be read, and always a dead letter. A reply topic outside
  * the allowed pattern, or one that does not exist, is never written to.
+ *
+ * <p>It keys each request by one of its model's replica keys (chosen by request id, so a retried
+ * request goes the same way), for which it reads the registry's specs as broadcast state. Unknown
+ * models key by name; the router answers them.
  */
-public class RequestDecoder extends ProcessFunction<RawRequest, ServingRequest> {
+public class RequestDecoder
+    extends BroadcastProcessFunction<RawRequest, RegistryUpdate, ServingRequest> {
   private static final long serialVersionUID = 1L;
 
   /** What the decoder needs to know about where replies may go. */
@@ -33,16 +43,22 @@ public class RequestDecoder extends ProcessFunction<RawRequest, ServingRequest> 
       String defaultReplyTopic,
       String replyTopicPattern,
       String deadLetterTopic,
-      int maxRequestBytes)
+      int maxRequestBytes,
+      int routerParallelism,
+      int maxParallelism)
       implements Serializable {}
 
-  private final ModelCatalog catalog;
   private final Settings settings;
   private final ReplyTopics replyTopics;
   private transient Pattern replyPattern;
+  private transient ModelSpecs specs;
 
-  public RequestDecoder(ModelCatalog catalog, Settings settings, ReplyTopics replyTopics) {
-    this.catalog = catalog;
+  /** model → its spec's replica keys, recomputed when the spec changes. */
+  private transient Map<String, Replicas> replicas;
+
+  private record Replicas(ModelSpec spec, String[] keys) {}
+
+  public RequestDecoder(Settings settings, ReplyTopics replyTopics) {
     this.settings = settings;
     this.replyTopics = replyTopics;
   }
@@ -50,7 +66,15 @@ public class RequestDecoder extends ProcessFunction<RawRequest, ServingRequest> 
   @Override
   public void open(OpenContext context) {
     replyPattern = Pattern.compile(settings.replyTopicPattern());
+    specs = new ModelSpecs();
+    replicas = new HashMap<>();
     replyTopics.open();
+  }
+
+  @Override
+  public void processBroadcastElement(
+      RegistryUpdate update, Context ctx, Collector<ServingRequest> out) throws Exception {
+    specs.apply(ctx.getBroadcastState(ModelSpecs.DESCRIPTOR), update);
   }
 
   @Override
@@ -79,9 +103,16 @@ public class RequestDecoder extends ProcessFunction<RawRequest, ServingRequest> 
   }
 
   @Override
-  public void processElement(RawRequest raw, Context ctx, Collector<ServingRequest> out) {
+  public void processElement(RawRequest raw, ReadOnlyContext ctx, Collector<ServingRequest> out)
+      throws Exception {
     try {
-      out.collect(decode(raw));
+      ServingRequest request = decode(raw);
+      request.routingKey =
+          routingKey(
+              specs.get(ctx.getBroadcastState(ModelSpecs.DESCRIPTOR), request.model),
+              request.model,
+              request.requestId);
+      out.collect(request);
     } catch (Rejection rejection) {
       if (rejection.replyTopic != null) {
         ctx.output(
@@ -181,11 +212,32 @@ public class RequestDecoder extends ProcessFunction<RawRequest, ServingRequest> 
               .toArray(String[]::new);
       request.binaryOutputAll = body.binaryDataOutput();
       request.clientRequestId = body.id() != null ? body.id() : rid;
-      request.routingKey = catalog.routingKey(model, rid);
       return request;
     } catch (InferenceException e) {
       throw new Rejection(e.code(), e.getMessage(), rid, topic, partition);
     }
+  }
+
+  /**
+   * One of the model's replica keys, chosen by request id so that a retried request goes the same
+   * way. Unknown models key by name (the router answers them).
+   */
+  private String routingKey(ModelSpec spec, String model, String requestId) {
+    if (spec == null) {
+      replicas.remove(model);
+      return model;
+    }
+    Replicas known = replicas.get(model);
+    if (known == null || known.spec != spec) {
+      known =
+          new Replicas(
+              spec,
+              ReplicaKeys.choose(
+                  model, spec.replicas(), settings.routerParallelism(), settings.maxParallelism()));
+      replicas.put(model, known);
+    }
+    String[] keys = known.keys;
+    return keys.length == 1 ? keys[0] : keys[Math.floorMod(requestId.hashCode(), keys.length)];
   }
 
   private static int jsonLength(RawRequest raw) {

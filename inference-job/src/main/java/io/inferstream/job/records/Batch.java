@@ -2,16 +2,14 @@ package io.inferstream.job.records;
 
 /** Requests of one model version and one per-row input shape, to run as one inference call. */
 public class Batch {
-  public String model;
-  public String version;
+  public ServingTarget target;
   public ServingRequest[] requests;
   public long rows;
 
   public Batch() {}
 
-  public Batch(String model, String version, ServingRequest[] requests, long rows) {
-    this.model = model;
-    this.version = version;
+  public Batch(ServingTarget target, ServingRequest[] requests, long rows) {
+    this.target = target;
     this.requests = requests;
     this.rows = rows;
   }

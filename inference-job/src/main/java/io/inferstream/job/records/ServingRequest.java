@@ -5,8 +5,9 @@ import java.util.Arrays;
 
 /**
  * A decoded request on its way to a batch. The decoder fills everything up to {@code inputs}; the
- * router resolves {@code version} and {@code batchGroup} (version plus the per-row shape and
- * datatype of every input, so only requests that can be concatenated share a batch).
+ * router resolves {@code version}, {@code target}, the batching settings and {@code batchGroup}
+ * (version plus the per-row shape and datatype of every input, so only requests that can be
+ * concatenated share a batch).
  */
 public class ServingRequest {
   public String requestId;
@@ -44,6 +45,19 @@ public class ServingRequest {
 
   public String version;
   public String batchGroup;
+  public ServingTarget target;
+
+  /** The model's batching settings when the router resolved it. */
+  public int maxBatchSize;
+
+  public int flushRows;
+  public long maxQueueDelayMicros;
+
+  /** A shadow copy: it runs and its outputs are compared, but it never replies. */
+  public boolean shadow;
+
+  /** A primary request whose outputs are compared with its shadow copy's. */
+  public boolean shadowed;
 
   public ServingRequest() {}
 
@@ -58,6 +72,27 @@ public class ServingRequest {
   public boolean wantsBinary(String output) {
     return binaryOutputAll
         || (binaryOutputs != null && Arrays.asList(binaryOutputs).contains(output));
+  }
+
+  /** A copy that runs on the shadow version and never replies. */
+  public ServingRequest shadowCopy() {
+    ServingRequest copy = new ServingRequest();
+    copy.requestId = requestId;
+    copy.model = model;
+    copy.requestedVersion = requestedVersion;
+    copy.routingKey = routingKey;
+    copy.replyTopic = replyTopic;
+    copy.replyPartition = replyPartition;
+    copy.deadline = deadline;
+    copy.priority = priority;
+    copy.receivedMicros = receivedMicros;
+    copy.inputs = inputs;
+    copy.outputs = outputs;
+    copy.binaryOutputs = binaryOutputs;
+    copy.binaryOutputAll = binaryOutputAll;
+    copy.clientRequestId = clientRequestId;
+    copy.shadow = true;
+    return copy;
   }
 
   public boolean wantsOutput(String output) {

@@ -1,11 +1,20 @@
 package io.inferstream.job.runtime;
 
+import io.inferstream.job.kafka.KafkaStatusPublisher;
+import io.inferstream.job.records.ServingTarget;
 import io.inferstream.schemas.Device;
-import io.inferstream.schemas.ModelVersionSpec;
+import io.inferstream.schemas.ModelStatusEvent;
+import java.io.Serializable;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,9 +22,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The task manager's inference resources, shared by all slots of a job: one bounded executor and
- * one session per model version, created lazily. Reference-counted: the last subtask to close shuts
- * the executor down and closes the sessions, so a cancelled job leaves nothing behind.
+ * The task manager's inference resources, shared by all slots of a job: one bounded executor for
+ * batches, and the session cache. Sessions are keyed by artifact sha256 and device, fetched and
+ * verified through the {@link ArtifactCache}, loaded lazily by the first batch or ahead of traffic
+ * by {@link #preload}, closed when idle or when the memory budget needs room — and in both cases
+ * only once their running batches have drained. Loads, unloads and failures go to the {@code
+ * model-status} topic.
+ *
+ * <p>Reference-counted: the last operator to close shuts the executors down and closes the
+ * sessions, so a cancelled job leaves nothing behind.
  */
 public final class InferenceService {
   private static final Logger LOG = LoggerFactory.getLogger(InferenceService.class);
@@ -23,42 +38,80 @@ public final class InferenceService {
   /** A failed load is retried after this long, not on every batch. */
   private static final long FAILED_LOAD_RETRY_NANOS = 30_000_000_000L;
 
+  /** Who reports status events: this task manager's JVM. */
+  private static final String TASK_MANAGER = ManagementFactory.getRuntimeMXBean().getName();
+
   private static InferenceService shared;
   private static int references;
 
+  /** What the service needs from the job's options. */
+  public record Settings(
+      int threads,
+      int intraOpThreads,
+      String fetcherClass,
+      String cacheDir,
+      String bootstrapServers,
+      String statusTopic,
+      long defaultIdleUnloadMillis,
+      long memoryBudgetBytes,
+      double memoryFactor)
+      implements Serializable {}
+
+  private final Settings settings;
   private final ExecutorService executor;
+  private final ExecutorService loads;
+  private final ScheduledExecutorService janitor;
   private final OnnxModelLoader loader;
+  private final ArtifactCache artifacts;
+  private final StatusPublisher status;
   private final Map<String, Entry> sessions = new ConcurrentHashMap<>();
 
-  private record Entry(OnnxBatchModel model, ModelUnavailableException failure, long at) {}
+  /** A session being loaded, loaded, or failed (kept a while so failures are not retried hot). */
+  private static final class Entry {
+    final ServingTarget target;
+    final CompletableFuture<LoadedSession> session = new CompletableFuture<>();
+    final long createdNanos = System.nanoTime();
 
-  /** Never loaded, or a failed load old enough to try again. */
-  private static boolean needsLoad(Entry entry) {
-    return entry == null
-        || (entry.failure != null && System.nanoTime() - entry.at > FAILED_LOAD_RETRY_NANOS);
+    Entry(ServingTarget target) {
+      this.target = target;
+    }
+
+    LoadedSession loaded() {
+      return session.isDone() && !session.isCompletedExceptionally() ? session.join() : null;
+    }
+
+    boolean failedLongAgo() {
+      return session.isCompletedExceptionally()
+          && System.nanoTime() - createdNanos > FAILED_LOAD_RETRY_NANOS;
+    }
   }
 
-  private InferenceService(int threads, int intraOpThreads, int gpuIndex) {
-    AtomicInteger counter = new AtomicInteger();
-    ThreadFactory factory =
-        runnable -> {
-          Thread thread =
-              new Thread(runnable, "inferstream-inference-" + counter.incrementAndGet());
-          thread.setDaemon(true);
-          return thread;
-        };
-    this.executor = Executors.newFixedThreadPool(threads, factory);
-    this.loader = new OnnxModelLoader(intraOpThreads, gpuIndex);
+  private InferenceService(Settings settings, int gpuIndex) {
+    this.settings = settings;
+    this.executor = Executors.newFixedThreadPool(settings.threads(), threads("inference"));
+    this.loads = Executors.newSingleThreadExecutor(threads("model-load"));
+    this.janitor = Executors.newSingleThreadScheduledExecutor(threads("model-janitor"));
+    this.loader = new OnnxModelLoader(settings.intraOpThreads(), gpuIndex);
+    this.artifacts =
+        new ArtifactCache(
+            settings.cacheDir() != null
+                ? Path.of(settings.cacheDir())
+                : Path.of(System.getProperty("java.io.tmpdir"), "inferstream-artifacts"),
+            newFetcher(settings.fetcherClass()));
+    this.status =
+        settings.bootstrapServers() == null
+            ? StatusPublisher.NONE
+            : new KafkaStatusPublisher(settings.bootstrapServers(), settings.statusTopic());
+    janitor.scheduleWithFixedDelay(this::unloadIdle, 1, 1, TimeUnit.SECONDS);
     LOG.info(
         "Inference service started: {} threads, {} intra-op threads per session",
-        threads,
-        intraOpThreads);
+        settings.threads(),
+        settings.intraOpThreads());
   }
 
-  public static synchronized InferenceService acquire(
-      int threads, int intraOpThreads, int gpuIndex) {
+  public static synchronized InferenceService acquire(Settings settings, int gpuIndex) {
     if (shared == null) {
-      shared = new InferenceService(threads, intraOpThreads, gpuIndex);
+      shared = new InferenceService(settings, gpuIndex);
     }
     references++;
     return shared;
@@ -69,12 +122,15 @@ public final class InferenceService {
       return;
     }
     shared = null;
+    service.janitor.shutdownNow();
+    service.loads.shutdownNow();
     service.executor.shutdownNow();
     try {
       // A session must never close under a running batch (native use-after-free): wait for the
       // inference threads; a batch that outlives the wait keeps its sessions open (leaked, not
       // freed).
-      if (!service.executor.awaitTermination(30, TimeUnit.SECONDS)) {
+      if (!service.executor.awaitTermination(30, TimeUnit.SECONDS)
+          || !service.loads.awaitTermination(30, TimeUnit.SECONDS)) {
         LOG.warn("Inference threads still busy after 30 s; leaving their sessions open");
         return;
       }
@@ -82,46 +138,245 @@ public final class InferenceService {
       Thread.currentThread().interrupt();
       LOG.warn("Interrupted while waiting for inference threads; leaving their sessions open");
       return;
+    } finally {
+      service.status.close();
     }
     service
         .sessions
         .values()
-        .forEach(
-            entry -> {
-              if (entry.model != null) {
-                entry.model.close();
-              }
-            });
+        .forEach(entry -> Optional.ofNullable(entry.loaded()).ifPresent(LoadedSession::retire));
     service.sessions.clear();
     LOG.info("Inference service stopped; sessions closed");
+  }
+
+  /** The router's view of this service; closing it releases the service. */
+  public static ModelSessions.Factory sessions(Settings settings) {
+    return gpuIndex -> {
+      InferenceService service = acquire(settings, gpuIndex);
+      return new ModelSessions() {
+        @Override
+        public boolean isReady(ServingTarget target) {
+          return service.isReady(target);
+        }
+
+        @Override
+        public void preload(ServingTarget target) {
+          service.preload(target);
+        }
+
+        @Override
+        public void close() {
+          release(service);
+        }
+      };
+    };
   }
 
   public ExecutorService executor() {
     return executor;
   }
 
-  /** The session of a model version, loaded on first use (by the calling inference thread). */
-  public BatchModel model(String model, ModelVersionSpec version, Device device)
-      throws ModelUnavailableException {
-    String key = model + "@" + version.version() + "#" + version.sha256() + "/" + device;
-    Entry entry = sessions.get(key);
-    if (needsLoad(entry)) {
-      synchronized (this) {
-        entry = sessions.get(key);
-        if (needsLoad(entry)) {
-          try {
-            entry = new Entry(loader.load(model, version, device), null, System.nanoTime());
-          } catch (ModelUnavailableException e) {
-            LOG.warn("{}", e.getMessage());
-            entry = new Entry(null, e, System.nanoTime());
-          }
-          sessions.put(key, entry);
-        }
+  public boolean isReady(ServingTarget target) {
+    Entry entry = sessions.get(target.sessionKey());
+    return entry != null && entry.loaded() != null;
+  }
+
+  /** Loads the target on the load thread unless it is loaded, loading, or failed recently. */
+  public void preload(ServingTarget target) {
+    Entry entry = claim(target);
+    if (entry != null) {
+      try {
+        loads.execute(() -> load(entry));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        entry.session.completeExceptionally(
+            new ModelUnavailableException("inference service is shutting down", e));
       }
     }
-    if (entry.failure != null) {
-      throw entry.failure;
+  }
+
+  /**
+   * The target's session, leased for one batch (release it when the batch is done); loaded by the
+   * calling inference thread on first use, or awaited when a preload is under way.
+   */
+  public LoadedSession lease(ServingTarget target) throws ModelUnavailableException {
+    while (true) {
+      Entry claimed = claim(target);
+      if (claimed != null) {
+        load(claimed);
+      }
+      Entry entry = sessions.get(target.sessionKey());
+      if (entry == null) {
+        continue; // evicted between the claim and here: load again
+      }
+      LoadedSession session;
+      try {
+        session = entry.session.get();
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof ModelUnavailableException unavailable
+            ? unavailable
+            : new ModelUnavailableException(target + " failed to load: " + e.getCause(), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ModelUnavailableException("interrupted while loading " + target, e);
+      }
+      if (session.acquire()) {
+        return session;
+      }
+      sessions.remove(target.sessionKey(), entry); // retired under us: load again
     }
-    return entry.model;
+  }
+
+  /** A new entry for the caller to load, or null when one exists that need not be replaced. */
+  private Entry claim(ServingTarget target) {
+    String key = target.sessionKey();
+    Entry existing = sessions.get(key);
+    if (existing != null && !existing.failedLongAgo()) {
+      return null;
+    }
+    Entry fresh = new Entry(target);
+    boolean won =
+        existing == null
+            ? sessions.putIfAbsent(key, fresh) == null
+            : sessions.replace(key, existing, fresh);
+    return won ? fresh : null;
+  }
+
+  private void load(Entry entry) {
+    ServingTarget target = entry.target;
+    long start = System.nanoTime();
+    publish(target, ModelStatusEvent.State.LOADING, null, null, 0);
+    try {
+      byte[] bytes = artifacts.read(target);
+      OnnxBatchModel model = loader.load(target.toString(), bytes, Device.parse(target.device));
+      Warmup.run(model, target);
+      long estimate = (long) (bytes.length * settings.memoryFactor());
+      LoadedSession session = new LoadedSession(target, model, estimate);
+      entry.session.complete(session);
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      publish(target, ModelStatusEvent.State.READY, model.device(), null, millis);
+      enforceBudget(entry);
+    } catch (ModelUnavailableException | RuntimeException e) {
+      LOG.warn("{}", e.getMessage());
+      entry.session.completeExceptionally(
+          e instanceof ModelUnavailableException
+              ? e
+              : new ModelUnavailableException(target + " failed to load: " + e, e));
+      publish(target, ModelStatusEvent.State.FAILED, null, e.getMessage(), 0);
+    }
+  }
+
+  /** Closes the least recently used sessions while the loaded ones exceed the memory budget. */
+  private void enforceBudget(Entry newest) {
+    while (true) {
+      long total = 0;
+      Entry oldest = null;
+      for (Entry entry : sessions.values()) {
+        LoadedSession session = entry.loaded();
+        if (session == null) {
+          continue;
+        }
+        total += session.estimatedBytes();
+        if (entry != newest
+            && (oldest == null || session.lastUsedNanos() < oldest.loaded().lastUsedNanos())) {
+          oldest = entry;
+        }
+      }
+      if (total <= settings.memoryBudgetBytes() || oldest == null) {
+        if (total > settings.memoryBudgetBytes()) {
+          LOG.warn(
+              "{} alone exceeds inference.model.memory-budget ({} > {} bytes, estimated)",
+              newest.target,
+              total,
+              settings.memoryBudgetBytes());
+        }
+        return;
+      }
+      unload(oldest, "evicted: loaded sessions exceed inference.model.memory-budget");
+    }
+  }
+
+  private void unloadIdle() {
+    try {
+      long now = System.nanoTime();
+      for (Entry entry : sessions.values()) {
+        LoadedSession session = entry.loaded();
+        long idleMillis =
+            entry.target.idleUnloadTimeoutSeconds > 0
+                ? entry.target.idleUnloadTimeoutSeconds * 1000
+                : settings.defaultIdleUnloadMillis();
+        if (session != null
+            && session.inFlight() == 0
+            && now - session.lastUsedNanos() > idleMillis * 1_000_000) {
+          unload(entry, "idle for " + idleMillis / 1000 + " s");
+        } else if (entry.failedLongAgo()) {
+          sessions.remove(entry.target.sessionKey(), entry);
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("Idle unload check failed", e);
+    }
+  }
+
+  /** Removes the session from the cache; it closes once its running batches are done. */
+  private void unload(Entry entry, String why) {
+    if (sessions.remove(entry.target.sessionKey(), entry)) {
+      entry.loaded().retire();
+      LOG.info("Unloading {}: {}", entry.target, why);
+      publish(entry.target, ModelStatusEvent.State.UNLOADED, null, why, 0);
+    }
+  }
+
+  /** Reports to the {@code model-status} topic. */
+  public void publish(ModelStatusEvent event) {
+    status.publish(event);
+  }
+
+  private void publish(
+      ServingTarget target,
+      ModelStatusEvent.State state,
+      String device,
+      String cause,
+      long millis) {
+    status.publish(
+        new ModelStatusEvent(
+            target.model,
+            target.version,
+            target.sha256,
+            state,
+            TASK_MANAGER,
+            device,
+            cause,
+            millis,
+            System.currentTimeMillis(),
+            null));
+  }
+
+  /** Sessions loaded now (for tests). */
+  int loadedSessions() {
+    return (int) sessions.values().stream().filter(e -> e.loaded() != null).count();
+  }
+
+  public static String taskManager() {
+    return TASK_MANAGER;
+  }
+
+  private static ArtifactFetcher newFetcher(String className) {
+    try {
+      ClassLoader loader = Thread.currentThread().getContextClassLoader();
+      return (ArtifactFetcher)
+          Class.forName(className, true, loader).getDeclaredConstructor().newInstance();
+    } catch (ReflectiveOperationException | ClassCastException e) {
+      throw new IllegalArgumentException(
+          "inference.artifact.fetcher '" + className + "' is not a usable ArtifactFetcher", e);
+    }
+  }
+
+  private static ThreadFactory threads(String name) {
+    AtomicInteger counter = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, "inferstream-" + name + "-" + counter.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 }

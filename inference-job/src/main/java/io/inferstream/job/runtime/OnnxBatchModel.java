@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.inferstream.job.records.ServingRequest;
 import io.inferstream.job.records.TensorData;
+import io.inferstream.onnx.OrtTypes;
 import io.inferstream.schemas.DataType;
 import io.inferstream.schemas.Tensor;
 import io.inferstream.schemas.TensorSpec;
@@ -46,6 +47,10 @@ final class OnnxBatchModel implements BatchModel, AutoCloseable {
     this.options = options;
     this.inputs = inputs;
     this.device = device;
+  }
+
+  List<TensorSpec> inputs() {
+    return inputs;
   }
 
   @Override

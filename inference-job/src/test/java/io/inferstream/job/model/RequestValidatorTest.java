@@ -29,16 +29,22 @@ class RequestValidatorTest {
   @Test
   void resolvesVersionsAliasesAndLatestAndSetsTheBatchGroup() {
     ServingRequest request = fresh();
-    RequestValidator.validate(request, AFFINE);
+    RequestValidator.validate(
+        request, AFFINE, RequestValidator.resolve(AFFINE, request.requestedVersion));
     assertThat(request.version).isEqualTo("1.0.0"); // prod
     assertThat(request.batchGroup).isEqualTo("1.0.0|FP32,4");
+    assertThat(request.target.version).isEqualTo("1.0.0");
+    assertThat(request.target.sha256).isEqualTo("0".repeat(64));
+    assertThat(request.target.device).isEqualTo("cpu");
+    assertThat(request.maxBatchSize).isEqualTo(8);
+    assertThat(request.maxQueueDelayMicros).isEqualTo(1000);
     for (String[] c :
         new String[][] {
           {"canary", "2.0.0"}, {"latest", "2.0.0"}, {"1", "1.0.0"}, {"2.0.0", "2.0.0"}
         }) {
       ServingRequest r = fresh();
       r.requestedVersion = c[0];
-      RequestValidator.validate(r, AFFINE);
+      RequestValidator.validate(r, AFFINE, RequestValidator.resolve(AFFINE, r.requestedVersion));
       assertThat(r.version).as(c[0]).isEqualTo(c[1]);
     }
   }
@@ -75,7 +81,10 @@ class RequestValidatorTest {
       Consumer<ServingRequest> change, ErrorCode code, String message) {
     ServingRequest request = fresh();
     change.accept(request);
-    assertThatThrownBy(() -> RequestValidator.validate(request, AFFINE))
+    assertThatThrownBy(
+            () ->
+                RequestValidator.validate(
+                    request, AFFINE, RequestValidator.resolve(AFFINE, request.requestedVersion)))
         .isInstanceOf(InferenceException.class)
         .hasMessageContaining(message)
         .satisfies(e -> assertThat(((InferenceException) e).code()).isEqualTo(code));

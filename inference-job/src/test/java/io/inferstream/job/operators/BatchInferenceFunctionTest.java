@@ -20,15 +20,13 @@ class BatchInferenceFunctionTest {
 
   @Test
   void aTimedOutBatchAnswers504ToEveryRequestInIt() {
-    BatchInferenceFunction function =
-        new BatchInferenceFunction(
-            TestModels.catalog(new BatchingConfig(8, List.of(), 1000)),
-            new BatchInferenceFunction.Settings(1, 1, 1 << 20, false));
-    ServingRequest a = TestModels.request("a", 1, Priority.NORMAL);
-    ServingRequest b = TestModels.request("b", 2, Priority.NORMAL);
+    BatchInferenceFunction function = new BatchInferenceFunction(null, 1 << 20, false);
+    BatchingConfig batching = new BatchingConfig(8, List.of(), 1000);
+    ServingRequest a = TestModels.request("a", 1, Priority.NORMAL, batching);
+    ServingRequest b = TestModels.request("b", 2, Priority.NORMAL, batching);
     List<OutboundRecord> completed = new ArrayList<>();
     function.timeout(
-        new Batch("affine", "1.0.0", new ServingRequest[] {a, b}, 3),
+        new Batch(a.target, new ServingRequest[] {a, b}, 3),
         new ResultFuture<>() {
           @Override
           public void complete(Collection<OutboundRecord> result) {

@@ -58,7 +58,7 @@ class BatchRunnerTest {
     }
     PoisonSensitiveModel model = new PoisonSensitiveModel();
     List<OutboundRecord> replies =
-        new BatchRunner(1 << 20).run(new Batch("affine", "1.0.0", requests, 8), model);
+        new BatchRunner(1 << 20).run(new Batch(TestModels.target(), requests, 8), model);
 
     assertThat(replies).hasSize(8);
     Map<String, Integer> status =
@@ -86,7 +86,7 @@ class BatchRunnerTest {
     List<OutboundRecord> replies =
         new BatchRunner(1 << 20)
             .run(
-                new Batch("affine", "1.0.0", new ServingRequest[] {request}, 2),
+                new Batch(TestModels.target(), new ServingRequest[] {request}, 2),
                 new PoisonSensitiveModel());
     OutboundRecord reply = replies.get(0);
     assertThat(reply.header(InferenceHeaders.CONTENT_TYPE))
@@ -105,7 +105,7 @@ class BatchRunnerTest {
     List<OutboundRecord> replies =
         new BatchRunner(200)
             .run(
-                new Batch("affine", "1.0.0", new ServingRequest[] {request}, 64),
+                new Batch(TestModels.target(), new ServingRequest[] {request}, 64),
                 new PoisonSensitiveModel());
     assertThat(replies.get(0).status).isEqualTo(500);
     assertThat(InferenceCodec.decodeError(replies.get(0).value).error())
@@ -121,8 +121,7 @@ class BatchRunnerTest {
         new BatchRunner(1 << 20)
             .run(
                 new Batch(
-                    "affine",
-                    "1.0.0",
+                    TestModels.target(),
                     new ServingRequest[] {late, TestModels.request("ok", 1, Priority.NORMAL)},
                     2),
                 model);

@@ -19,9 +19,11 @@ import org.junit.jupiter.api.Test;
 class MicroBatchOperatorTest {
   private KeyedOneInputStreamOperatorTestHarness<String, ServingRequest, Batch> harness;
   private MicroBatchOperator operator;
+  private BatchingConfig batching;
 
   private void open(BatchingConfig batching) throws Exception {
-    operator = new MicroBatchOperator(TestModels.catalog(batching));
+    this.batching = batching;
+    operator = new MicroBatchOperator();
     harness =
         new KeyedOneInputStreamOperatorTestHarness<>(operator, r -> r.routingKey, Types.STRING);
     harness.setProcessingTime(1_000);
@@ -38,11 +40,11 @@ class MicroBatchOperatorTest {
   @Test
   void flushesWhenMaxBatchSizeRowsAreBuffered() throws Exception {
     open(new BatchingConfig(4, List.of(), 10_000));
-    harness.processElement(TestModels.request("a", 1, Priority.NORMAL), 0);
-    harness.processElement(TestModels.request("b", 2, Priority.NORMAL), 0);
+    harness.processElement(TestModels.request("a", 1, Priority.NORMAL, batching), 0);
+    harness.processElement(TestModels.request("b", 2, Priority.NORMAL, batching), 0);
     assertThat(harness.extractOutputValues()).isEmpty();
     assertThat(harness.numProcessingTimeTimers()).isEqualTo(1);
-    harness.processElement(TestModels.request("c", 1, Priority.NORMAL), 0);
+    harness.processElement(TestModels.request("c", 1, Priority.NORMAL, batching), 0);
     assertThat(ids(harness.extractOutputValues())).containsExactly(List.of("a", "b", "c"));
     assertThat(harness.extractOutputValues().get(0).rows).isEqualTo(4);
     assertCleanedUp();
@@ -51,9 +53,9 @@ class MicroBatchOperatorTest {
   @Test
   void flushesAtOnceAtTheLargestPreferredSize() throws Exception {
     open(new BatchingConfig(16, List.of(2, 3), 10_000));
-    harness.processElement(TestModels.request("a", 2, Priority.NORMAL), 0);
+    harness.processElement(TestModels.request("a", 2, Priority.NORMAL, batching), 0);
     assertThat(harness.extractOutputValues()).isEmpty(); // 2 is preferred, but not the largest
-    harness.processElement(TestModels.request("b", 1, Priority.NORMAL), 0);
+    harness.processElement(TestModels.request("b", 1, Priority.NORMAL, batching), 0);
     assertThat(ids(harness.extractOutputValues())).containsExactly(List.of("a", "b"));
     assertCleanedUp();
   }
@@ -61,9 +63,9 @@ class MicroBatchOperatorTest {
   @Test
   void flushesOnTheTimerFromTheFirstBufferedRequest() throws Exception {
     open(new BatchingConfig(64, List.of(), 5_000)); // 5 ms
-    harness.processElement(TestModels.request("a", 1, Priority.NORMAL), 0);
+    harness.processElement(TestModels.request("a", 1, Priority.NORMAL, batching), 0);
     harness.setProcessingTime(1_003);
-    harness.processElement(TestModels.request("b", 1, Priority.NORMAL), 0);
+    harness.processElement(TestModels.request("b", 1, Priority.NORMAL, batching), 0);
     harness.setProcessingTime(1_004);
     assertThat(harness.extractOutputValues()).isEmpty();
     harness.setProcessingTime(1_005); // 5 ms after "a", not after "b"
@@ -74,9 +76,9 @@ class MicroBatchOperatorTest {
   @Test
   void aZeroQueueDelayFlushesEachRequestAtOnceWithoutATimer() throws Exception {
     open(new BatchingConfig(64, List.of(), 0));
-    harness.processElement(TestModels.request("a", 1, Priority.NORMAL), 0);
+    harness.processElement(TestModels.request("a", 1, Priority.NORMAL, batching), 0);
     assertThat(harness.numProcessingTimeTimers()).isZero();
-    harness.processElement(TestModels.request("b", 1, Priority.NORMAL), 0);
+    harness.processElement(TestModels.request("b", 1, Priority.NORMAL, batching), 0);
     assertThat(ids(harness.extractOutputValues())).containsExactly(List.of("a"), List.of("b"));
     assertCleanedUp();
   }
@@ -84,8 +86,8 @@ class MicroBatchOperatorTest {
   @Test
   void highPriorityRunsFirstAndOverflowGoesToTheNextBatch() throws Exception {
     open(new BatchingConfig(2, List.of(), 5_000));
-    harness.processElement(TestModels.request("low", 1, Priority.LOW), 0);
-    harness.processElement(TestModels.request("high", 1, Priority.HIGH), 0);
+    harness.processElement(TestModels.request("low", 1, Priority.LOW, batching), 0);
+    harness.processElement(TestModels.request("high", 1, Priority.HIGH, batching), 0);
     assertThat(ids(harness.extractOutputValues())).containsExactly(List.of("high", "low"));
     assertCleanedUp();
   }
@@ -93,9 +95,9 @@ class MicroBatchOperatorTest {
   @Test
   void priorityOrderDecidesWhichRequestsShareTheFirstBatch() throws Exception {
     open(new BatchingConfig(3, List.of(), 5_000));
-    harness.processElement(TestModels.request("n1", 1, Priority.NORMAL), 0);
-    harness.processElement(TestModels.request("l1", 1, Priority.LOW), 0);
-    harness.processElement(TestModels.request("h1", 2, Priority.HIGH), 0);
+    harness.processElement(TestModels.request("n1", 1, Priority.NORMAL, batching), 0);
+    harness.processElement(TestModels.request("l1", 1, Priority.LOW, batching), 0);
+    harness.processElement(TestModels.request("h1", 2, Priority.HIGH, batching), 0);
     // 4 rows buffered >= 3: the high request jumps the queue: [h1, n1] (3 rows), then [l1]
     assertThat(ids(harness.extractOutputValues()))
         .containsExactly(List.of("h1", "n1"), List.of("l1"));
@@ -105,16 +107,16 @@ class MicroBatchOperatorTest {
   @Test
   void batchesOnlyRequestsOfTheSameVersionAndShape() throws Exception {
     open(new BatchingConfig(64, List.of(), 5_000));
-    ServingRequest v1 = TestModels.request("v1", 1, Priority.NORMAL);
-    ServingRequest v2 = TestModels.request("v2", 1, Priority.NORMAL);
+    ServingRequest v1 = TestModels.request("v1", 1, Priority.NORMAL, batching);
+    ServingRequest v2 = TestModels.request("v2", 1, Priority.NORMAL, batching);
     v2.version = "2.0.0";
     v2.batchGroup = "2.0.0|FP32,4";
-    ServingRequest otherShape = TestModels.request("wide", 1, Priority.NORMAL);
+    ServingRequest otherShape = TestModels.request("wide", 1, Priority.NORMAL, batching);
     otherShape.batchGroup = "1.0.0|FP32,8";
     harness.processElement(v1, 0);
     harness.processElement(v2, 0);
     harness.processElement(otherShape, 0);
-    harness.processElement(TestModels.request("v1b", 1, Priority.NORMAL), 0);
+    harness.processElement(TestModels.request("v1b", 1, Priority.NORMAL, batching), 0);
     assertThat(harness.numProcessingTimeTimers()).isEqualTo(3);
     harness.setProcessingTime(1_005);
     assertThat(ids(harness.extractOutputValues()))
@@ -125,13 +127,13 @@ class MicroBatchOperatorTest {
   @Test
   void expiredRequestsAreAnswered504AndNeverBatched() throws Exception {
     open(new BatchingConfig(64, List.of(), 5_000));
-    ServingRequest expiredOnArrival = TestModels.request("late", 1, Priority.NORMAL);
+    ServingRequest expiredOnArrival = TestModels.request("late", 1, Priority.NORMAL, batching);
     expiredOnArrival.deadline = 999;
-    ServingRequest expiresWhileBuffered = TestModels.request("slow", 1, Priority.NORMAL);
+    ServingRequest expiresWhileBuffered = TestModels.request("slow", 1, Priority.NORMAL, batching);
     expiresWhileBuffered.deadline = 1_002;
     harness.processElement(expiredOnArrival, 0);
     harness.processElement(expiresWhileBuffered, 0);
-    harness.processElement(TestModels.request("ok", 1, Priority.NORMAL), 0);
+    harness.processElement(TestModels.request("ok", 1, Priority.NORMAL, batching), 0);
     harness.setProcessingTime(1_005);
     assertThat(ids(harness.extractOutputValues())).containsExactly(List.of("ok"));
     List<OutboundRecord> rejected =
@@ -146,8 +148,8 @@ class MicroBatchOperatorTest {
   @Test
   void checkpointBarrierFlushesEverythingBuffered() throws Exception {
     open(new BatchingConfig(64, List.of(), 60_000_000));
-    harness.processElement(TestModels.request("a", 1, Priority.NORMAL), 0);
-    ServingRequest other = TestModels.request("b", 1, Priority.NORMAL);
+    harness.processElement(TestModels.request("a", 1, Priority.NORMAL, batching), 0);
+    ServingRequest other = TestModels.request("b", 1, Priority.NORMAL, batching);
     other.routingKey = "affine#7";
     harness.processElement(other, 0);
     assertThat(operator.bufferedRequests()).isEqualTo(2);

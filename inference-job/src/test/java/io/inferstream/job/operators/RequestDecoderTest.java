@@ -3,11 +3,14 @@ package io.inferstream.job.operators;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inferstream.job.TestModels;
+import io.inferstream.job.model.ModelSpecs;
 import io.inferstream.job.records.OutboundRecord;
 import io.inferstream.job.records.RawRequest;
+import io.inferstream.job.records.RegistryUpdate;
 import io.inferstream.job.records.ServingRequest;
 import io.inferstream.schemas.BatchingConfig;
 import io.inferstream.schemas.InferenceHeaders;
+import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.Priority;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -15,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,16 +31,62 @@ class RequestDecoderTest {
   private static final Map<String, Integer> TOPICS =
       Map.of("inference-replies", 2, "inference-replies-x", 1);
 
-  private OneInputStreamOperatorTestHarness<RawRequest, ServingRequest> harness;
+  private BroadcastOperatorTestHarness<RawRequest, RegistryUpdate, ServingRequest> harness;
 
   @BeforeEach
   void open() throws Exception {
     RequestDecoder decoder =
         new RequestDecoder(
-            TestModels.catalog(new BatchingConfig(8, List.of(), 1000)),
-            new RequestDecoder.Settings("inference-replies", "inference-replies.*", "dead", 1024),
+            new RequestDecoder.Settings(
+                "inference-replies", "inference-replies.*", "dead", 1024, 1, 128),
             topic -> TOPICS.getOrDefault(topic, -1));
-    harness = ProcessFunctionTestHarnesses.forProcessFunction(decoder);
+    harness =
+        ProcessFunctionTestHarnesses.forBroadcastProcessFunction(decoder, ModelSpecs.DESCRIPTOR);
+    ModelSpec affine = TestModels.affine(new BatchingConfig(8, List.of(), 1000));
+    harness.processBroadcastElement(new RegistryUpdate("affine", 1, ModelSpecs.toJson(affine)), 0);
+  }
+
+  @Test
+  void keysByReplicaKeysOfTheSpecInBroadcastStateAndUnknownModelsByName() throws Exception {
+    ModelSpec base = TestModels.affine(new BatchingConfig(8, List.of(), 1000));
+    ModelSpec three =
+        new ModelSpec(
+            base.name(),
+            2,
+            base.versions(),
+            base.aliases(),
+            base.route(),
+            base.batching(),
+            3, // replicas
+            base.device(),
+            1,
+            0);
+    harness.close();
+    RequestDecoder decoder =
+        new RequestDecoder(
+            new RequestDecoder.Settings(
+                "inference-replies", "inference-replies.*", "dead", 1024, 4, 128),
+            topic -> TOPICS.getOrDefault(topic, -1));
+    harness =
+        ProcessFunctionTestHarnesses.forBroadcastProcessFunction(decoder, ModelSpecs.DESCRIPTOR);
+    harness.processBroadcastElement(new RegistryUpdate("affine", 2, ModelSpecs.toJson(three)), 0);
+    java.util.Set<String> keys = new java.util.HashSet<>();
+    for (int i = 0; i < 60; i++) {
+      harness.processElement(raw(JSON, "request-id", "r" + i, "model", "affine"), 0);
+      harness.processElement(raw(JSON, "request-id", "r" + i, "model", "affine"), 0);
+    }
+    harness.processElement(raw(JSON, "request-id", "u", "model", "unknown"), 0);
+    List<ServingRequest> out = harness.extractOutputValues();
+    for (int i = 0; i < 120; i += 2) {
+      keys.add(out.get(i).routingKey);
+      assertThat(out.get(i + 1).routingKey).isEqualTo(out.get(i).routingKey); // same id, same key
+    }
+    assertThat(keys).hasSize(3).allMatch(k -> k.startsWith("affine#"));
+    assertThat(out.get(120).routingKey).isEqualTo("unknown");
+    // a tombstone forgets the model: it keys by name again
+    harness.processBroadcastElement(new RegistryUpdate("affine", Long.MAX_VALUE, null), 0);
+    harness.processElement(raw(JSON, "request-id", "r0", "model", "affine"), 0);
+    assertThat(harness.extractOutputValues().get(121).routingKey).isEqualTo("affine");
   }
 
   @AfterEach

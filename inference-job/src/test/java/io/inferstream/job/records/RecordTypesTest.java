@@ -21,7 +21,9 @@ class RecordTypesTest {
         ServingRequest.class,
         Batch.class,
         OutboundRecord.class,
-        TensorData.class
+        TensorData.class,
+        ServingTarget.class,
+        RegistryUpdate.class
       })
   void isAPojoWithoutGenericFields(Class<?> type) {
     TypeInformation<?> info = TypeInformation.of(type);

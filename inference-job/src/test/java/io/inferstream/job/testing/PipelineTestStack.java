@@ -7,8 +7,13 @@ import io.inferstream.job.InferenceJob;
 import io.inferstream.job.InferenceJobConfig;
 import io.inferstream.job.InferenceOptions;
 import io.inferstream.job.TestModels;
-import io.inferstream.job.model.ModelCatalog;
+import io.inferstream.job.model.ModelSpecs;
 import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
+import io.inferstream.onnx.ModelRepository;
+import io.inferstream.onnx.OnnxSignatureReader;
+import io.inferstream.onnx.testing.TinyOnnx;
+import io.inferstream.schemas.ModelSpec;
+import io.inferstream.schemas.RegistryKeys;
 import io.inferstream.schemas.Topics;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,11 +37,15 @@ import org.apache.flink.streaming.util.TestStreamEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The real stack for integration tests: a KRaft broker on a random port with the project's topics,
- * a model repository (the demo models plus generated test models), a MiniCluster with its REST API,
- * and the inference job submitted to it.
+ * a model repository (the demo models plus generated test models) whose specs go to the registry
+ * topic, a MiniCluster with its REST API, and the inference job submitted to it.
  */
 public final class PipelineTestStack implements AutoCloseable {
   public static final int PARALLELISM = 2;
@@ -122,11 +131,10 @@ public final class PipelineTestStack implements AutoCloseable {
     return rest;
   }
 
-  /** Job options for this stack: its broker and repository, plus the given overrides. */
+  /** Job options for this stack: its broker, plus the given overrides. */
   public Configuration jobConfiguration(Map<String, String> overrides) {
     Configuration conf = new Configuration();
     conf.set(InferenceOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-    conf.set(InferenceOptions.MODEL_REPOSITORY, modelRepository.toString());
     conf.setString("restart-strategy.type", "fixed-delay");
     conf.setString("restart-strategy.fixed-delay.attempts", "20");
     conf.setString("restart-strategy.fixed-delay.delay", "500 ms");
@@ -134,13 +142,41 @@ public final class PipelineTestStack implements AutoCloseable {
     return conf;
   }
 
-  /** Submits the inference job and waits until all its tasks run. */
+  /**
+   * Writes every model of the stack's repository to the registry topic as the registry would
+   * (file:// artifact URIs, revision 1), straight through a producer: the tests of the job's paths
+   * need specs, not the registry service.
+   */
+  public void publishRepository() throws Exception {
+    List<ModelSpec> specs =
+        new ModelRepository(modelRepository, new OnnxSignatureReader(), 32, Duration.ofMillis(2))
+            .load();
+    for (ModelSpec spec : specs) {
+      publish(spec);
+    }
+  }
+
+  /** Writes one spec to the registry topic and waits for the broker's acknowledgement. */
+  public void publish(ModelSpec spec) throws Exception {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+      producer
+          .send(
+              new ProducerRecord<>(
+                  Topics.MODEL_REGISTRY, RegistryKeys.model(spec.name()), ModelSpecs.toJson(spec)))
+          .get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Publishes the repository's specs, submits the inference job and waits until its tasks run. */
   public JobClient submit(Configuration jobConf) throws Exception {
+    publishRepository();
     TestStreamEnvironment env =
         new TestStreamEnvironment(cluster, jobConf, PARALLELISM, List.of(), List.of());
     InferenceJobConfig config = InferenceJobConfig.from(jobConf);
-    ModelCatalog catalog = InferenceJob.loadCatalog(config, PARALLELISM);
-    InferenceJob.buildWithKafka(env, config, catalog);
+    InferenceJob.buildWithKafka(env, config);
     JobClient job = env.executeAsync(InferenceJob.JOB_NAME);
     owned.add(() -> cancel(job));
     Await.until(
