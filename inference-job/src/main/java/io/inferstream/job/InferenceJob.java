@@ -12,6 +12,7 @@ import io.inferstream.job.operators.ModelRouter;
 import io.inferstream.job.operators.OperatorOutputs;
 import io.inferstream.job.operators.ReplyTopics;
 import io.inferstream.job.operators.RequestDecoder;
+import io.inferstream.job.operators.ShadowComparator;
 import io.inferstream.job.records.Batch;
 import io.inferstream.job.records.OutboundRecord;
 import io.inferstream.job.records.RawRequest;
@@ -161,13 +162,23 @@ public final class InferenceJob {
             .name("infer")
             .uid("infer");
 
-    replies.sinkTo(sinks.create("replies")).name("replies").uid("replies-sink");
+    replies
+        .transform(
+            "shadow-compare",
+            TypeInformation.of(OutboundRecord.class),
+            new ShadowComparator(config.statusTopic()))
+        .uid("shadow-compare")
+        .sinkTo(sinks.create("replies"))
+        .name("replies")
+        .uid("replies-sink");
 
     decoded
         .getSideOutput(OperatorOutputs.REJECTED)
         .union(
             routed.getSideOutput(OperatorOutputs.REJECTED),
             batches.getSideOutput(OperatorOutputs.REJECTED))
+        .filter(record -> !record.shadow) // a shadow copy never answers, not even with an error
+        .name("drop-shadow-rejects")
         .sinkTo(sinks.create("rejects"))
         .name("rejects")
         .uid("rejects-sink");

@@ -4,6 +4,7 @@ import io.inferstream.job.records.Batch;
 import io.inferstream.job.records.OutboundRecord;
 import io.inferstream.job.records.Replies;
 import io.inferstream.job.records.ServingRequest;
+import io.inferstream.job.records.TensorData;
 import io.inferstream.job.runtime.BatchModel;
 import io.inferstream.job.runtime.InferenceFailure;
 import io.inferstream.schemas.ErrorCode;
@@ -120,7 +121,11 @@ public final class BatchRunner {
       InferenceResponse response =
           new InferenceResponse(
               batch.target.model, batch.target.version, request.clientRequestId, timings, selected);
-      replies.add(Replies.result(request, response, maxReplyBytes));
+      replies.add(
+          Replies.forShadow(
+              request,
+              Replies.result(request, response, maxReplyBytes),
+              selected.stream().map(TensorData::of).toArray(TensorData[]::new)));
     }
   }
 

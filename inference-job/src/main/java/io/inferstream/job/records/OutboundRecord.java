@@ -15,6 +15,18 @@ public class OutboundRecord {
   /** The HTTP-style status of a reply (0 for a dead letter), kept for tests and metrics. */
   public int status;
 
+  /** The result of a shadow copy: compared, never sent. */
+  public boolean shadow;
+
+  /**
+   * For shadow comparison only (null otherwise): the model, the version that answered, and its
+   * outputs (null when it failed).
+   */
+  public String model;
+
+  public String version;
+  public TensorData[] outputs;
+
   public OutboundRecord() {}
 
   public String header(String name) {

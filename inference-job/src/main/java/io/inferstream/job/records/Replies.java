@@ -25,7 +25,25 @@ public final class Replies {
   }
 
   public static OutboundRecord error(ServingRequest request, ErrorCode code, String message) {
-    return error(request.requestId, request.replyTopic, request.replyPartition, code, message);
+    return forShadow(
+        request,
+        error(request.requestId, request.replyTopic, request.replyPartition, code, message),
+        null);
+  }
+
+  /**
+   * Marks the record of a request that takes part in a shadow comparison: the shadow copy's record
+   * is never sent, and both carry what the comparison needs.
+   */
+  public static OutboundRecord forShadow(
+      ServingRequest request, OutboundRecord record, TensorData[] outputs) {
+    if (request.shadow || request.shadowed) {
+      record.shadow = request.shadow;
+      record.model = request.model;
+      record.version = request.version;
+      record.outputs = outputs;
+    }
+    return record;
   }
 
   /**
