@@ -3,8 +3,8 @@ package io.inferstream.bench;
 import io.inferstream.job.InferenceJob;
 import io.inferstream.job.InferenceJobConfig;
 import io.inferstream.job.InferenceOptions;
-import io.inferstream.job.model.ModelCatalog;
 import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
+import io.inferstream.local.RepositoryPublisher;
 import io.inferstream.schemas.Topics;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -141,7 +141,6 @@ final class BenchmarkStack implements AutoCloseable {
 
     Configuration conf = new Configuration();
     conf.set(InferenceOptions.BOOTSTRAP_SERVERS, bootstrapServers());
-    conf.set(InferenceOptions.MODEL_REPOSITORY, modelRepository.toString());
     conf.set(InferenceOptions.REQUEST_TOPIC, requestTopic);
     conf.set(InferenceOptions.REPLY_TOPIC, REPLY_TOPIC);
     conf.set(InferenceOptions.GROUP_ID, "inferstream-bench-" + runs);
@@ -152,8 +151,9 @@ final class BenchmarkStack implements AutoCloseable {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     env.setParallelism(parallelism);
     InferenceJobConfig config = InferenceJobConfig.from(conf);
-    ModelCatalog catalog = InferenceJob.loadCatalog(config, parallelism);
-    InferenceJob.buildWithKafka(env, config, catalog);
+    RepositoryPublisher.publish(
+        bootstrapServers(), config.registryTopic(), RepositoryPublisher.read(modelRepository));
+    InferenceJob.buildWithKafka(env, config);
     StreamGraph graph = env.getStreamGraph();
     graph.setJobName(InferenceJob.JOB_NAME);
     job = cluster.submitJob(graph.getJobGraph()).get().getJobID();

@@ -1,9 +1,7 @@
 package io.inferstream.bench;
 
-import io.inferstream.job.InferenceJob;
 import io.inferstream.job.InferenceJobConfig;
-import io.inferstream.job.InferenceOptions;
-import io.inferstream.job.model.ModelCatalog;
+import io.inferstream.local.RepositoryPublisher;
 import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.ModelVersionSpec;
 import java.net.URI;
@@ -20,13 +18,13 @@ record ModelUnderTest(
 
   static ModelUnderTest load(BenchmarkSettings settings) {
     Configuration jobConf = new Configuration();
-    jobConf.set(InferenceOptions.MODEL_REPOSITORY, settings.repository().toString());
     settings.jobOptions().forEach(jobConf::setString);
     InferenceJobConfig jobConfig = InferenceJobConfig.from(jobConf);
-    ModelCatalog catalog = InferenceJob.loadCatalog(jobConfig, settings.parallelism());
-    ModelSpec spec = catalog.spec(settings.model());
+    List<ModelSpec> specs = RepositoryPublisher.read(settings.repository());
+    ModelSpec spec =
+        specs.stream().filter(s -> s.name().equals(settings.model())).findFirst().orElse(null);
     if (spec == null) {
-      List<String> names = catalog.specs().stream().map(ModelSpec::name).toList();
+      List<String> names = specs.stream().map(ModelSpec::name).toList();
       throw new SetupException(
           "model '"
               + settings.model()

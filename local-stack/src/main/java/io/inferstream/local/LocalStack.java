@@ -7,7 +7,6 @@ import io.inferstream.client.TopicSettings;
 import io.inferstream.job.InferenceJob;
 import io.inferstream.job.InferenceJobConfig;
 import io.inferstream.job.InferenceOptions;
-import io.inferstream.job.model.ModelCatalog;
 import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
 import io.inferstream.schemas.ModelSpec;
 import java.io.IOException;
@@ -18,7 +17,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -115,7 +113,7 @@ public final class LocalStack implements AutoCloseable {
   private volatile boolean cancelling;
   private boolean locked;
   private EmbeddedKafkaBroker broker;
-  private ModelCatalog catalog;
+  private List<ModelSpec> models;
   private MiniCluster miniCluster;
   private JobID jobId;
   private CompletableFuture<JobResult> jobResult;
@@ -154,11 +152,11 @@ public final class LocalStack implements AutoCloseable {
       settings.home().clean();
     }
 
-    Configuration conf = flinkConfiguration(models);
+    Configuration conf = flinkConfiguration();
     InferenceJobConfig jobConfig = InferenceJobConfig.from(conf);
     // Bad models fail here, before anything is started.
-    catalog = InferenceJob.loadCatalog(jobConfig, settings.parallelism());
-    if (catalog.specs().isEmpty()) {
+    this.models = RepositoryPublisher.read(models);
+    if (this.models.isEmpty()) {
       throw new IllegalArgumentException("no models in " + models);
     }
     checkStop(stopRequested);
@@ -182,6 +180,12 @@ public final class LocalStack implements AutoCloseable {
     }
     checkStop(stopRequested);
     createTopics();
+    try {
+      RepositoryPublisher.publish(
+          settings.bootstrapServers(), jobConfig.registryTopic(), this.models);
+    } catch (Exception e) {
+      throw new IllegalStateException("could not publish the model specs: " + e, e);
+    }
     checkStop(stopRequested);
 
     progress.accept(
@@ -191,7 +195,7 @@ public final class LocalStack implements AutoCloseable {
             + settings.parallelism());
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     env.setParallelism(settings.parallelism());
-    InferenceJob.buildWithKafka(env, jobConfig, catalog);
+    InferenceJob.buildWithKafka(env, jobConfig);
     StreamGraph graph = env.getStreamGraph();
     graph.setJobName(InferenceJob.JOB_NAME);
     try {
@@ -225,7 +229,7 @@ public final class LocalStack implements AutoCloseable {
 
   /** The models the job serves, as read from the repository. */
   public List<ModelSpec> models() {
-    return catalog == null ? List.of() : new ArrayList<>(catalog.specs());
+    return models == null ? List.of() : models;
   }
 
   /** Completes when the job ends: never, unless it is cancelled or fails for good. */
@@ -305,7 +309,7 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
-  private Configuration flinkConfiguration(Path models) {
+  private Configuration flinkConfiguration() {
     Map<String, String> conf = new LinkedHashMap<>();
     conf.put("rest.address", "localhost");
     conf.put("rest.bind-address", "localhost");
@@ -321,7 +325,6 @@ public final class LocalStack implements AutoCloseable {
       conf.put("web.log.path", logFile); // the web UI's "Job Manager > Logs" tab
     }
     conf.put(InferenceOptions.BOOTSTRAP_SERVERS.key(), settings.bootstrapServers());
-    conf.put(InferenceOptions.MODEL_REPOSITORY.key(), models.toString());
     return Configuration.fromMap(conf);
   }
 
