@@ -86,7 +86,7 @@ public final class InferenceService {
     }
   }
 
-  private InferenceService(Settings settings, int gpuIndex) {
+  private InferenceService(Settings settings, int gpuIndex, StatusPublisher status) {
     this.settings = settings;
     this.executor = Executors.newFixedThreadPool(settings.threads(), threads("inference"));
     this.loads = Executors.newSingleThreadExecutor(threads("model-load"));
@@ -98,10 +98,7 @@ public final class InferenceService {
                 ? Path.of(settings.cacheDir())
                 : Path.of(System.getProperty("java.io.tmpdir"), "inferstream-artifacts"),
             newFetcher(settings.fetcherClass()));
-    this.status =
-        settings.bootstrapServers() == null
-            ? StatusPublisher.NONE
-            : new KafkaStatusPublisher(settings.bootstrapServers(), settings.statusTopic());
+    this.status = status;
     janitor.scheduleWithFixedDelay(this::unloadIdle, 1, 1, TimeUnit.SECONDS);
     LOG.info(
         "Inference service started: {} threads, {} intra-op threads per session",
@@ -109,9 +106,27 @@ public final class InferenceService {
         settings.intraOpThreads());
   }
 
-  public static synchronized InferenceService acquire(Settings settings, int gpuIndex) {
+  public static InferenceService acquire(Settings settings, int gpuIndex) {
+    return acquire(settings, gpuIndex, null);
+  }
+
+  /**
+   * The task manager's service, created by the first caller; {@code status} null publishes to the
+   * settings' Kafka topic (or nowhere without bootstrap servers).
+   */
+  static synchronized InferenceService acquire(
+      Settings settings, int gpuIndex, StatusPublisher status) {
     if (shared == null) {
-      shared = new InferenceService(settings, gpuIndex);
+      shared =
+          new InferenceService(
+              settings,
+              gpuIndex,
+              status != null
+                  ? status
+                  : settings.bootstrapServers() == null
+                      ? StatusPublisher.NONE
+                      : new KafkaStatusPublisher(
+                          settings.bootstrapServers(), settings.statusTopic()));
     }
     references++;
     return shared;

@@ -61,6 +61,10 @@ public final class LoadedSession implements AutoCloseable {
     return inFlight;
   }
 
+  synchronized boolean isClosed() {
+    return closed;
+  }
+
   long lastUsedNanos() {
     return lastUsedNanos;
   }
