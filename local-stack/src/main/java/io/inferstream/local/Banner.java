@@ -30,6 +30,7 @@ final class Banner {
         .append(String.format(Locale.ROOT, " (started in %.1f s)%n%n", startSeconds));
     row(out, "Kafka bootstrap", bootstrap);
     row(out, "Flink web UI", settings.webUrl());
+    row(out, "Model registry", settings.registryUrl() + "/api/v1/models");
     row(out, "Data directory", settings.home().root().toString());
     if (logFile != null) {
       row(out, "Log", logFile.toString());
@@ -86,6 +87,14 @@ final class Banner {
         .append(" --reader-property headers.delimiter='|'")
         .append(" \\\n      --reader-property parse.key=true")
         .append(" --reader-property key.separator='|'\n");
+
+    out.append(
+            String.format("%nManage models through the registry (README: \"Model registry\"):%n"))
+        .append("  curl -s ")
+        .append(settings.registryUrl())
+        .append("/api/v1/models/")
+        .append(example)
+        .append('\n');
 
     out.append(String.format("%nPress Ctrl-C to stop.%n"));
     return out.toString();

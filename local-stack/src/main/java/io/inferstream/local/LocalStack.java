@@ -8,6 +8,8 @@ import io.inferstream.job.InferenceJob;
 import io.inferstream.job.InferenceJobConfig;
 import io.inferstream.job.InferenceOptions;
 import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
+import io.inferstream.registry.ModelRegistry;
+import io.inferstream.registry.RegistrySettings;
 import io.inferstream.schemas.ModelSpec;
 import java.io.IOException;
 import java.net.URI;
@@ -39,8 +41,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded stack in this JVM: a KRaft broker, the inference topics, and a Flink MiniCluster
- * (web UI, RocksDB, checkpoints) running the inference job over the Kafka source and sinks.
+ * The embedded stack in this JVM: a KRaft broker, the inference topics, the model registry (which
+ * registers the demo models) and a Flink MiniCluster (web UI, RocksDB, checkpoints) running the
+ * inference job over the Kafka sources and sinks.
  *
  * <p>{@link #start} returns once every task of the job is running; {@link #close} cancels the job,
  * closes the MiniCluster and then the broker, and may be called from any thread, more than once.
@@ -59,6 +62,7 @@ public final class LocalStack implements AutoCloseable {
       Path modelRepository,
       int kafkaPort,
       int webPort,
+      int registryPort,
       int parallelism,
       Duration checkpointInterval,
       boolean clean) {
@@ -81,6 +85,15 @@ public final class LocalStack implements AutoCloseable {
                 + " and "
                 + (kafkaPort + 1));
       }
+      if (registryPort < 1
+          || registryPort > 65535
+          || registryPort == webPort
+          || registryPort == kafkaPort
+          || registryPort == kafkaPort + 1) {
+        throw new IllegalArgumentException(
+            "--registry-port must be 1..65535 and differ from the Kafka and web ports, was "
+                + registryPort);
+      }
       if (parallelism < 1) {
         throw new IllegalArgumentException("--parallelism must be >= 1, was " + parallelism);
       }
@@ -96,6 +109,10 @@ public final class LocalStack implements AutoCloseable {
 
     public String webUrl() {
       return "http://localhost:" + webPort;
+    }
+
+    public String registryUrl() {
+      return "http://localhost:" + registryPort;
     }
   }
 
@@ -113,6 +130,7 @@ public final class LocalStack implements AutoCloseable {
   private volatile boolean cancelling;
   private boolean locked;
   private EmbeddedKafkaBroker broker;
+  private ModelRegistry registry;
   private List<ModelSpec> models;
   private MiniCluster miniCluster;
   private JobID jobId;
@@ -144,7 +162,8 @@ public final class LocalStack implements AutoCloseable {
         Ports.of(
             settings.kafkaPort(), "Kafka, --kafka-port",
             settings.controllerPort(), "Kafka controller, --kafka-port + 1",
-            settings.webPort(), "Flink web UI, --web-port"));
+            settings.webPort(), "Flink web UI, --web-port",
+            settings.registryPort(), "model registry, --registry-port"));
     settings.home().lock();
     locked = true;
     if (settings.clean()) {
@@ -180,11 +199,31 @@ public final class LocalStack implements AutoCloseable {
     }
     checkStop(stopRequested);
     createTopics();
+    checkStop(stopRequested);
+
+    progress.accept("Starting the model registry on " + settings.registryUrl());
+    synchronized (closeLock) {
+      checkStop(stopRequested);
+      registry =
+          new ModelRegistry(
+              RegistrySettings.builder()
+                  .bootstrapServers(settings.bootstrapServers())
+                  .port(settings.registryPort())
+                  .artifactDir(settings.home().root().resolve("artifacts"))
+                  .build());
+    }
     try {
-      RepositoryPublisher.publish(
-          settings.bootstrapServers(), jobConfig.registryTopic(), this.models);
-    } catch (Exception e) {
-      throw new IllegalStateException("could not publish the model specs: " + e, e);
+      registry.start();
+    } catch (RuntimeException e) {
+      if (Ports.isBindFailure(e)) {
+        throw new UnavailableException(
+            "port " + settings.registryPort() + " (model registry, --registry-port) is in use");
+      }
+      throw e;
+    }
+    List<String> seeded = registry.seed(models);
+    if (!seeded.isEmpty()) {
+      progress.accept("Registered " + String.join(", ", seeded) + " from " + models);
     }
     checkStop(stopRequested);
 
@@ -253,6 +292,9 @@ public final class LocalStack implements AutoCloseable {
       cancelling = true;
       stopJobAndCluster();
       removeEmptyCheckpointDir();
+      if (registry != null) {
+        registry.close();
+      }
       if (broker != null) {
         long started = System.nanoTime();
         try {

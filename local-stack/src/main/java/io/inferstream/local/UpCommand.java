@@ -44,6 +44,12 @@ final class UpCommand implements Callable<Integer> {
   int webPort;
 
   @Option(
+      names = "--registry-port",
+      defaultValue = "8082",
+      description = "Model registry HTTP port (default: ${DEFAULT-VALUE}).")
+  int registryPort;
+
+  @Option(
       names = "--models",
       paramLabel = "DIR",
       description =
@@ -84,6 +90,7 @@ final class UpCommand implements Callable<Integer> {
               models != null ? models : defaultModels(),
               kafkaPort,
               webPort,
+              registryPort,
               parallelism,
               Duration.ofSeconds(Math.max(1, checkpointSeconds)),
               clean);

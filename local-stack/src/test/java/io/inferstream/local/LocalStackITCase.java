@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.inferstream.client.InferenceCall;
 import io.inferstream.client.InferenceClient;
 import io.inferstream.client.InferenceReply;
+import io.inferstream.onnx.testing.TinyOnnx;
 import io.inferstream.schemas.InferenceRequest;
 import io.inferstream.schemas.InferenceResponse;
 import io.inferstream.schemas.Tensor;
@@ -15,6 +16,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,10 +56,18 @@ class LocalStackITCase {
   void upServesTheDemoModelAndStopsCleanlyOnSigint() throws Exception {
     int[] kafka = freePortPair();
     int web = freePort(kafka);
-    process = startLauncher("up", "--kafka-port", kafka[0], "--web-port", web);
+    int registry = freePort(new int[] {kafka[0], kafka[1], web});
+    process =
+        startLauncher(
+            "up", "--kafka-port", kafka[0], "--web-port", web, "--registry-port", registry);
 
     awaitLine(Banner.READY_LINE, READY_TIMEOUT);
-    assertThat(outputText()).contains("localhost:" + kafka[0], "http://localhost:" + web);
+    assertThat(outputText())
+        .contains(
+            "localhost:" + kafka[0],
+            "http://localhost:" + web,
+            "http://localhost:" + registry + "/api/v1/models",
+            "Registered affine:1.0.0");
 
     try (InferenceClient client =
         InferenceClient.builder().bootstrapServers("localhost:" + kafka[0]).build()) {
@@ -72,6 +85,39 @@ class LocalStackITCase {
       assertThat(y.shape()).containsExactly(2, 4);
       // y = 2x + 1, exactly representable in FP32.
       assertThat(y.asFloats()).containsExactly(3, 5, 7, 9, -2, 1, 1.5f, 201);
+
+      // a version uploaded to the registry is served over HTTP to the job, which reports it ready
+      String models = "http://localhost:" + registry + "/api/v1/models/affine";
+      HttpClient http = HttpClient.newHttpClient();
+      HttpResponse<String> upload =
+          http.send(
+              HttpRequest.newBuilder(URI.create(models + "/versions/2.0.0"))
+                  .PUT(HttpRequest.BodyPublishers.ofByteArray(TinyOnnx.affine(3f, 1f)))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(upload.statusCode()).as(upload.body()).isEqualTo(201);
+      InferenceReply v2 =
+          client.send(
+              InferenceCall.builder()
+                  .model("affine")
+                  .modelVersion("2.0.0")
+                  .request(InferenceRequest.of("local-stack-v2", x))
+                  .timeout(Duration.ofSeconds(30))
+                  .build());
+      assertThat(v2.status()).as("reply %s", new String(v2.body())).isEqualTo(200);
+      assertThat(v2.response().modelVersion()).isEqualTo("2.0.0");
+      assertThat(v2.response().output("output").asFloats()[0]).isEqualTo(4f); // 3x + 1
+      String status = "";
+      for (long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+          System.nanoTime() < deadline && !status.contains("\"ready\"");
+          Thread.sleep(100)) {
+        status =
+            http.send(
+                    HttpRequest.newBuilder(URI.create(models + "/versions/2.0.0")).build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body();
+      }
+      assertThat(status).contains("\"state\":\"ready\"");
     }
 
     signal("INT", process.pid());
@@ -83,6 +129,7 @@ class LocalStackITCase {
     assertThat(accepts(kafka[0])).as("Kafka port %d still open", kafka[0]).isFalse();
     assertThat(accepts(kafka[1])).as("controller port %d still open", kafka[1]).isFalse();
     assertThat(accepts(web)).as("web port %d still open", web).isFalse();
+    assertThat(accepts(registry)).as("registry port %d still open", registry).isFalse();
     assertThat(Files.exists(home.resolve("kafka").resolve("meta.properties")))
         .as("broker data kept in INFERSTREAM_HOME")
         .isTrue();
