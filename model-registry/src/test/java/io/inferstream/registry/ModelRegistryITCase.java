@@ -300,7 +300,6 @@ class ModelRegistryITCase {
       if (state.equals(seen)) {
         return;
       }
-      Thread.onSpinWait();
       Thread.sleep(50); // polling an HTTP endpoint for a condition, bounded by the deadline
     }
     throw new AssertionError("status of " + model + " stayed " + seen + ", expected " + state);
