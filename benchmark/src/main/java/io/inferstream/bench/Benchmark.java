@@ -37,6 +37,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     usageHelpWidth = 110,
+    subcommands = {ColdLoadCommand.class},
     description = {
       "Load-tests the inference job over Kafka (open loop, latency from the intended send time),",
       "measures the raw ONNX Runtime ceiling and a passthrough baseline in the same run.",
@@ -44,7 +45,9 @@ import picocli.CommandLine.Option;
       "Examples:",
       "  bin/benchmark --model affine --rate 100 --duration 20s",
       "  bin/benchmark --model affine --rate 0 --in-flight 2000 --phases pipeline,passthrough",
-      "  bin/benchmark --models /work/shared/models --model mobilenet_v2 --payload binary --find-max"
+      "  bin/benchmark --models /work/shared/models --model mobilenet_v2 --payload binary --find-max",
+      "",
+      "Cold load time and resident memory per model: bin/benchmark cold-load --help"
     })
 public final class Benchmark implements Callable<Integer> {
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");

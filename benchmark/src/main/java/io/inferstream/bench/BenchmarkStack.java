@@ -5,6 +5,7 @@ import io.inferstream.job.InferenceJobConfig;
 import io.inferstream.job.InferenceOptions;
 import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
 import io.inferstream.local.RepositoryPublisher;
+import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.Topics;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobID;
@@ -30,7 +32,9 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * The system under test in this JVM: a KRaft broker on random ports, a MiniCluster (one task
@@ -134,6 +138,11 @@ final class BenchmarkStack implements AutoCloseable {
    * with these options on top of the stack's own; returns that topic once every task runs.
    */
   String submitJob(Path modelRepository, Map<String, String> options) throws Exception {
+    return submitJob(RepositoryPublisher.read(modelRepository), options);
+  }
+
+  /** As {@link #submitJob(Path, Map)}, with the specs to publish already read. */
+  String submitJob(List<ModelSpec> specs, Map<String, String> options) throws Exception {
     cancelJob();
     runs++;
     String requestTopic = Topics.REQUESTS + "-bench-" + runs;
@@ -151,8 +160,12 @@ final class BenchmarkStack implements AutoCloseable {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     env.setParallelism(parallelism);
     InferenceJobConfig config = InferenceJobConfig.from(conf);
-    RepositoryPublisher.publish(
-        bootstrapServers(), config.registryTopic(), RepositoryPublisher.read(modelRepository));
+    // The broker creates no topic on its own: the registry (compacted, the job's model catalog)
+    // and the status topic must exist before the specs go out and the job reports loads.
+    createTopicsIfAbsent(
+        bootstrapServers(),
+        List.of(registryTopic(config.registryTopic()), topic(config.statusTopic(), 1)));
+    RepositoryPublisher.publish(bootstrapServers(), config.registryTopic(), specs);
     InferenceJob.buildWithKafka(env, config);
     StreamGraph graph = env.getStreamGraph();
     graph.setJobName(InferenceJob.JOB_NAME);
@@ -233,6 +246,17 @@ final class BenchmarkStack implements AutoCloseable {
                 TopicConfig.RETENTION_BYTES_CONFIG, String.valueOf(1024L * 1024 * 1024)));
   }
 
+  /** One partition, compacted: the registry's revisions form one ordered log. */
+  private static NewTopic registryTopic(String name) {
+    return new NewTopic(name, 1, (short) 1)
+        .configs(
+            Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG,
+                TopicConfig.CLEANUP_POLICY_COMPACT,
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                String.valueOf(MAX_MESSAGE_BYTES)));
+  }
+
   private static void deleteRecursively(Path dir) {
     if (dir == null || !Files.exists(dir)) {
       return;
@@ -250,6 +274,25 @@ final class BenchmarkStack implements AutoCloseable {
     try (Admin admin =
         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Creates the topics that do not exist yet (a later job run finds them from the first). */
+  private static void createTopicsIfAbsent(String bootstrap, List<NewTopic> topics)
+      throws Exception {
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      for (Map.Entry<String, KafkaFuture<Void>> created :
+          admin.createTopics(topics).values().entrySet()) {
+        try {
+          created.getValue().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw new IllegalStateException(
+                "could not create topic " + created.getKey() + ": " + e.getCause(), e.getCause());
+          }
+        }
+      }
     }
   }
 
