@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * The JSON bodies of the registry API (snake_case on the wire; null fields are left out). Specs are
@@ -117,6 +119,11 @@ public final class ApiViews {
       long idleUnloadTimeoutSeconds,
       String latest,
       ShadowSummary shadow) {}
+
+  /** Aliases in name order, so the JSON reads the same every time. */
+  static SortedMap<String, String> sorted(Map<String, String> aliases) {
+    return new TreeMap<>(aliases);
+  }
 
   /** One entry of {@code GET /api/v1/models}. */
   public record ModelSummary(

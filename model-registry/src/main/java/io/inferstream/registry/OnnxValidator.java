@@ -20,6 +20,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -33,7 +36,12 @@ import java.util.stream.Collectors;
  * a path, so nothing next to the file can be read as external data.
  */
 public final class OnnxValidator implements SignatureReader {
-  private static final Pattern ORT_PREFIX = Pattern.compile("^Error code - \\w+ - message - ");
+  private static final Pattern ORT_PREFIX =
+      Pattern.compile("^Error code - \\w+ - message(?: -|:) ?");
+
+  /** Native stack for opening a session; 4 MiB was enough in tests, this leaves headroom. */
+  private static final long STACK_BYTES = 16L * 1024 * 1024;
+
   private static final String SUPPORTED =
       Arrays.stream(DataType.values()).map(Enum::name).collect(Collectors.joining(", "));
 
@@ -72,6 +80,15 @@ public final class OnnxValidator implements SignatureReader {
     }
     boolean looksLikeOnnx = scan.wellFormed() && scan.hasGraph();
     ByteBuffer direct = model.isDirect() ? model : copyToDirect(model);
+    return onLargeStack(() -> open(direct, looksLikeOnnx));
+  }
+
+  /**
+   * Opens the model in ONNX Runtime and reads its signature. Runs on a thread of its own: loading a
+   * session can need more native stack than a JVM thread's default 1 MiB (ONNX Runtime 1.29 crashed
+   * the whole JVM with a segmentation fault there), and the caller's thread may be any.
+   */
+  private static Signature open(ByteBuffer direct, boolean looksLikeOnnx) {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       options.setIntraOpNumThreads(1);
@@ -96,6 +113,28 @@ public final class OnnxValidator implements SignatureReader {
             "not an ONNX model, or a truncated one: ONNX Runtime cannot load it (" + reason + ")");
       }
       throw RegistryException.badRequest("ONNX Runtime refuses the model: " + reason);
+    }
+  }
+
+  private static <T> T onLargeStack(Callable<T> work) {
+    FutureTask<T> task = new FutureTask<>(work);
+    Thread thread = new Thread(null, task, "inferstream-registry-onnx-validation", STACK_BYTES);
+    thread.setDaemon(true);
+    thread.start();
+    try {
+      return task.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (e.getCause() instanceof Error error) {
+        throw error;
+      }
+      throw new IllegalStateException("model validation failed", e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      thread.interrupt();
+      throw RegistryException.unavailable("interrupted while validating the model");
     }
   }
 

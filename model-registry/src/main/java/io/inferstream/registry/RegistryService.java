@@ -13,6 +13,7 @@ import io.inferstream.registry.ApiViews.SettingsView;
 import io.inferstream.registry.ApiViews.VersionView;
 import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.ModelVersionSpec;
+import io.inferstream.schemas.SemanticVersion;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -89,7 +90,7 @@ final class RegistryService {
               spec.name(),
               spec.revision(),
               versions,
-              spec.aliases(),
+              ApiViews.sorted(spec.aliases()),
               latest == null ? null : latest.version(),
               status));
     }
@@ -110,7 +111,7 @@ final class RegistryService {
         spec.name(),
         spec.revision(),
         versions,
-        spec.aliases(),
+        ApiViews.sorted(spec.aliases()),
         spec.route(),
         spec.batching(),
         spec.replicas(),
@@ -125,7 +126,7 @@ final class RegistryService {
   VersionView version(String name, String ref) {
     ModelSpec spec = existing(name);
     ModelVersionSpec v =
-        io.inferstream.schemas.SemanticVersion.isVersion(ref)
+        SemanticVersion.isVersion(ref)
             ? spec.version(ModelEdits.checkVersion(ref))
             : spec.resolve(ref);
     if (v == null) {
@@ -151,7 +152,7 @@ final class RegistryService {
   }
 
   Map<String, String> aliases(String name) {
-    return existing(name).aliases();
+    return ApiViews.sorted(existing(name).aliases());
   }
 
   // ---------------------------------------------------------------- uploads
@@ -237,7 +238,8 @@ final class RegistryService {
     RegistryTopic.Written written =
         topic.write(name, current -> ModelEdits.setAlias(required(current, name), alias, target));
     ModelSpec spec = written.spec();
-    return new AliasView(name, spec.revision(), alias, spec.aliases().get(alias), spec.aliases());
+    return new AliasView(
+        name, spec.revision(), alias, spec.aliases().get(alias), ApiViews.sorted(spec.aliases()));
   }
 
   DeletedView deleteAlias(String name, String alias) {

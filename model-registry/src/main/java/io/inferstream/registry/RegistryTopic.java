@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -49,8 +50,12 @@ final class RegistryTopic implements AutoCloseable {
   /** The outcome of a write: the spec now stored (null after a delete) and its revision. */
   record Written(ModelSpec spec, long revision, boolean published) {}
 
+  /** Client ids must differ between instances in one JVM (their metrics are registered by id). */
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
   private final RegistrySettings settings;
   private final TopicPartition partition;
+  private final int instance = INSTANCES.incrementAndGet();
   private final Map<String, ModelSpec> models = new ConcurrentHashMap<>();
 
   /** Highest revision seen per name, deleted models included (a tombstone counts as one). */
@@ -350,7 +355,7 @@ final class RegistryTopic implements AutoCloseable {
     Map<String, Object> own =
         Map.of(
             ProducerConfig.CLIENT_ID_CONFIG,
-            "inferstream-registry-writer",
+            "inferstream-registry-writer-" + instance,
             ProducerConfig.TRANSACTIONAL_ID_CONFIG,
             settings.transactionalId(),
             ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
@@ -370,11 +375,16 @@ final class RegistryTopic implements AutoCloseable {
   private KafkaConsumer<String, byte[]> newConsumer() {
     Map<String, Object> own =
         Map.of(
-            ConsumerConfig.CLIENT_ID_CONFIG, "inferstream-registry-reader",
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-            ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, KafkaSupport.MAX_RECORD_BYTES + 1024);
+            ConsumerConfig.CLIENT_ID_CONFIG,
+            "inferstream-registry-reader-" + instance,
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            "read_committed",
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            false,
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+            "earliest",
+            ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+            KafkaSupport.MAX_RECORD_BYTES + 1024);
     return new KafkaConsumer<>(
         KafkaSupport.properties(settings, own),
         new StringDeserializer(),

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -25,6 +26,8 @@ import org.slf4j.LoggerFactory;
 final class StatusFollower implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StatusFollower.class);
 
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
   private final RegistrySettings settings;
   private final StatusBoard board;
   private KafkaConsumer<String, byte[]> consumer;
@@ -39,9 +42,12 @@ final class StatusFollower implements AutoCloseable {
   void start() {
     Map<String, Object> own =
         Map.of(
-            ConsumerConfig.CLIENT_ID_CONFIG, "inferstream-registry-status",
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            ConsumerConfig.CLIENT_ID_CONFIG,
+            "inferstream-registry-status-" + INSTANCES.incrementAndGet(),
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            false,
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+            "earliest");
     consumer =
         new KafkaConsumer<>(
             KafkaSupport.properties(settings, own),

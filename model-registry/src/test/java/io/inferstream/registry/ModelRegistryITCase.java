@@ -7,326 +7,759 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
 import io.inferstream.onnx.Sha256;
 import io.inferstream.onnx.testing.TinyOnnx;
+import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.ModelStatusEvent;
+import io.inferstream.schemas.ModelStatusEvent.ShadowReport;
+import io.inferstream.schemas.ModelStatusEvent.State;
 import io.inferstream.schemas.RegistryKeys;
-import io.inferstream.schemas.Topics;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublisher;
+import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The registry over HTTP on a real KRaft broker; each test uses its own model names. */
+/**
+ * The registry against a real KRaft broker and real ONNX Runtime, over HTTP. One broker for the
+ * class; every test has its own topics and transactional id, so tests never see each other.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
 class ModelRegistryITCase {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
-  private static final long MAX_UPLOAD = 64 * 1024;
+  private static final Path MODELS = Path.of("..", "models");
+  private static final Duration DEADLINE = Duration.ofSeconds(30);
+  private static final int MAX_UPLOAD = 256 * 1024;
+  private static final ObjectMapper JSON = new ObjectMapper();
 
-  @TempDir static Path artifacts;
   private static EmbeddedKafkaBroker broker;
-  private static ModelRegistry registry;
+  private static Admin admin;
+  private static HttpClient http;
+
+  @TempDir Path dir;
+  private String testName;
+  private final java.util.List<AutoCloseable> toClose = new java.util.ArrayList<>();
 
   @BeforeAll
-  static void start() {
+  static void startBroker() {
     broker = EmbeddedKafkaBroker.builder().build().start();
-    registry = new ModelRegistry(settings("inferstream-model-registry")).start();
+    admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+    http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
   }
 
   @AfterAll
-  static void stop() {
-    if (registry != null) {
-      registry.close();
+  static void stopBroker() {
+    if (admin != null) {
+      admin.close();
     }
     if (broker != null) {
       broker.close();
     }
   }
 
-  private static RegistrySettings settings(String transactionalId) {
+  @org.junit.jupiter.api.BeforeEach
+  void name(TestInfo info) {
+    testName = info.getTestMethod().orElseThrow().getName();
+  }
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (AutoCloseable c : toClose) {
+      c.close();
+    }
+  }
+
+  // ------------------------------------------------------------------ tests
+
+  @Test
+  void uploadsPromotesRoutesAndServesArtifacts() throws Exception {
+    ModelRegistry registry = start(settings());
+    String api = registry.url() + "/api/v1";
+    byte[] v1 = Files.readAllBytes(MODELS.resolve("affine/1/model.onnx"));
+    byte[] v2 = TinyOnnx.affine(3, 1);
+
+    HttpResponse<String> created = put(api + "/models/affine/versions/1", v1);
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    JsonNode version = json(created);
+    assertThat(version.get("model").asText()).isEqualTo("affine");
+    assertThat(version.get("revision").asLong()).isEqualTo(1);
+    assertThat(version.get("version").asText()).isEqualTo("1.0.0");
+    assertThat(version.get("sha256").asText()).isEqualTo(Sha256.of(v1));
+    assertThat(version.get("artifact_uri").asText())
+        .isEqualTo(registry.url() + "/api/v1/artifacts/" + Sha256.of(v1));
+    assertThat(version.get("inputs").toString())
+        .isEqualTo("[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[-1,4]}]");
+    assertThat(version.get("outputs").get(0).get("name").asText()).isEqualTo("output");
+    assertThat(version.get("aliases").toString()).isEqualTo("[\"prod\"]");
+    assertThat(version.get("status").get("state").asText()).isEqualTo("registered");
+    assertThat(created.headers().firstValue("Location"))
+        .contains("/api/v1/models/affine/versions/1.0.0");
+
+    // a GET right after the PUT sees it
+    JsonNode model = json(get(api + "/models/affine"), 200);
+    assertThat(model.get("revision").asLong()).isEqualTo(1);
+    assertThat(model.get("aliases").toString()).isEqualTo("{\"prod\":\"1.0.0\"}");
+    assertThat(model.get("route").get("split").toString()).isEqualTo("{\"prod\":100}");
+    assertThat(model.get("batching").get("max_batch_size").asInt()).isEqualTo(32);
+    assertThat(model.get("batching").get("max_queue_delay_microseconds").asLong()).isEqualTo(2000);
+    assertThat(model.get("replicas").asInt()).isEqualTo(1);
+    assertThat(model.get("device").asText()).isEqualTo("auto");
+
+    // v2 as multipart, declaring its checksum
+    HttpResponse<String> second =
+        send(
+            HttpRequest.newBuilder(
+                    URI.create(api + "/models/affine/versions/2.0.0?sha256=" + Sha256.of(v2)))
+                .header("Content-Type", "multipart/form-data; boundary=xyzzy")
+                .PUT(multipart("xyzzy", "file", v2)));
+    assertThat(second.statusCode()).as(second.body()).isEqualTo(201);
+    assertThat(json(second).get("revision").asLong()).isEqualTo(2);
+    assertThat(json(second).get("aliases").size()).isZero();
+
+    // promote: prod moves to 2.0.0, canary keeps 1.0.0
+    JsonNode promoted =
+        json(put(api + "/models/affine/aliases/prod", "{\"version\":\"2.0.0\"}"), 200);
+    assertThat(promoted.get("revision").asLong()).isEqualTo(3);
+    assertThat(promoted.get("version").asText()).isEqualTo("2.0.0");
+    json(put(api + "/models/affine/aliases/canary", "{\"version\":\"1\"}"), 200);
+    json(put(api + "/models/affine/aliases/staging", "{\"version\":\"latest\"}"), 200);
+    assertThat(json(get(api + "/models/affine/versions/prod"), 200).get("version").asText())
+        .isEqualTo("2.0.0");
+
+    // 90/10 split with a shadow
+    JsonNode routing =
+        json(
+            put(
+                api + "/models/affine/routing",
+                "{\"split\":{\"prod\":90,\"canary\":10},\"shadow\":\"staging\"}"),
+            200);
+    assertThat(routing.get("revision").asLong()).isEqualTo(6);
+    assertThat(routing.get("split").toString()).isEqualTo("{\"canary\":10,\"prod\":90}");
+    assertThat(routing.get("shadow").asText()).isEqualTo("staging");
+    assertThat(json(get(api + "/models/affine/routing"), 200).get("resolved").toString())
+        .isEqualTo("{\"canary\":\"1.0.0\",\"prod\":\"2.0.0\",\"staging\":\"2.0.0\"}");
+    assertError(put(api + "/models/affine/routing", "{\"split\":{\"beta\":100}}"), 400, "beta");
+    assertError(
+        put(api + "/models/affine/routing", "{\"split\":{\"prod\":0}}"), 400, "more than 0");
+
+    // settings without re-uploading
+    JsonNode settings =
+        json(
+            send(
+                HttpRequest.newBuilder(URI.create(api + "/models/affine/settings"))
+                    .header("Content-Type", "application/json")
+                    .method(
+                        "PATCH",
+                        BodyPublishers.ofString(
+                            "{\"batching\":{\"max_batch_size\":64},\"replicas\":2,\"device\":\"cpu\"}"))),
+            200);
+    assertThat(settings.get("revision").asLong()).isEqualTo(7);
+    assertThat(settings.get("batching").get("max_batch_size").asInt()).isEqualTo(64);
+    assertError(
+        put(api + "/models/affine/settings", "{\"replicas\":0}"),
+        400,
+        "replicas must be an integer");
+
+    // refusals while in use
+    assertError(delete(api + "/models/affine/versions/1.0.0"), 409, "alias 'canary'");
+    assertError(delete(api + "/models/affine/aliases/canary"), 409, "the route's split");
+    assertError(put(api + "/models/affine/aliases/1.5", "{\"version\":\"1.0.0\"}"), 400, "version");
+    assertError(
+        put(api + "/models/affine/aliases/latest", "{\"version\":\"1.0.0\"}"), 400, "latest");
+    assertError(put(api + "/models/affine/aliases/x", "{\"version\":\"9.0.0\"}"), 400, "9.0.0");
+    assertError(get(api + "/models/nope"), 404, "unknown model 'nope'");
+    assertError(get(api + "/models/affine/versions/3.0.0"), 404, "3.0.0");
+    assertError(get(api + "/nothing/here"), 404, "no such endpoint");
+    assertError(put(api + "/models/bad%20name/versions/1", v1), 400, "invalid model name");
+
+    // the model as a whole, and the list
+    JsonNode full = json(get(api + "/models/affine"), 200);
+    assertThat(full.get("revision").asLong()).isEqualTo(7);
+    assertThat(full.get("latest").asText()).isEqualTo("2.0.0");
+    assertThat(full.get("versions").get(1).get("aliases").toString())
+        .isEqualTo("[\"prod\",\"staging\"]");
+    JsonNode list = json(get(api + "/models"), 200);
+    assertThat(list.get("models").get(0).get("name").asText()).isEqualTo("affine");
+    assertThat(list.get("models").get(0).get("versions").toString())
+        .isEqualTo("[\"1.0.0\",\"2.0.0\"]");
+
+    // artifacts: bytes, ETag, 304, HEAD
+    String artifactUri = full.get("versions").get(0).get("artifact_uri").asText();
+    HttpResponse<byte[]> download =
+        http.send(
+            HttpRequest.newBuilder(URI.create(artifactUri)).build(), BodyHandlers.ofByteArray());
+    assertThat(download.statusCode()).isEqualTo(200);
+    assertThat(download.body()).isEqualTo(v1);
+    assertThat(download.headers().firstValue("ETag")).contains("\"" + Sha256.of(v1) + "\"");
+    HttpResponse<byte[]> notModified =
+        http.send(
+            HttpRequest.newBuilder(URI.create(artifactUri))
+                .header("If-None-Match", "\"" + Sha256.of(v1) + "\"")
+                .build(),
+            BodyHandlers.ofByteArray());
+    assertThat(notModified.statusCode()).isEqualTo(304);
+    assertThat(notModified.body()).isEmpty();
+    HttpResponse<Void> head =
+        http.send(
+            HttpRequest.newBuilder(URI.create(artifactUri))
+                .method("HEAD", BodyPublishers.noBody())
+                .build(),
+            BodyHandlers.discarding());
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.headers().firstValueAsLong("Content-Length")).hasValue(v1.length);
+    assertThat(get(api + "/artifacts/" + "0".repeat(64)).statusCode()).isEqualTo(404);
+
+    // the topic holds exactly one record per revision, the latest being the spec we see
+    List<ConsumerRecord<String, byte[]>> records = readRegistryTopic();
+    assertThat(records).hasSize(7);
+    ModelSpec last = JSON.readValue(records.get(6).value(), ModelSpec.class);
+    assertThat(last.revision()).isEqualTo(7);
+    assertThat(records.get(6).key()).isEqualTo(RegistryKeys.model("affine"));
+    assertThat(registry.model("affine")).contains(last);
+  }
+
+  @Test
+  void everyWriteIsVisibleToTheNextRead() throws Exception {
+    ModelRegistry registry = start(settings());
+    String api = registry.url() + "/api/v1";
+    assertThat(put(api + "/models/affine/versions/1.0.0", TinyOnnx.affine(2, 1)).statusCode())
+        .isEqualTo(201);
+    assertThat(put(api + "/models/affine/versions/2.0.0", TinyOnnx.affine(3, 1)).statusCode())
+        .isEqualTo(201);
+    for (int i = 0; i < 20; i++) {
+      String target = i % 2 == 0 ? "2.0.0" : "1.0.0";
+      long revision =
+          json(put(api + "/models/affine/aliases/prod", "{\"version\":\"" + target + "\"}"), 200)
+              .get("revision")
+              .asLong();
+      assertThat(revision).isEqualTo(3 + i);
+      JsonNode model = json(get(api + "/models/affine"), 200);
+      assertThat(model.get("revision").asLong()).isEqualTo(revision);
+      assertThat(model.get("aliases").get("prod").asText()).isEqualTo(target);
+    }
+  }
+
+  @Test
+  void uploadsAboveUndertowsDefaultBodyLimitAreAccepted() throws Exception {
+    // 16 MiB: far above Undertow's 2 MiB default entity limit, below this registry's own
+    byte[] big = TinyOnnx.slowMatMul();
+    ModelRegistry registry = start(settings().toBuilder().maxUploadBytes(32L << 20).build());
+    String api = registry.url() + "/api/v1";
+    HttpResponse<String> raw = put(api + "/models/slow/versions/1", big);
+    assertThat(raw.statusCode()).as(raw.body()).isEqualTo(201);
+    HttpResponse<String> multipart =
+        send(
+            HttpRequest.newBuilder(URI.create(api + "/models/slow/versions/2"))
+                .header("Content-Type", "multipart/form-data; boundary=big")
+                .PUT(multipart("big", "file", big)));
+    assertThat(multipart.statusCode()).as(multipart.body()).isEqualTo(201);
+    assertThat(json(multipart).get("sha256").asText()).isEqualTo(Sha256.of(big));
+    HttpResponse<byte[]> download =
+        http.send(
+            HttpRequest.newBuilder(URI.create(json(raw).get("artifact_uri").asText())).build(),
+            BodyHandlers.ofByteArray());
+    assertThat(download.body()).isEqualTo(big);
+  }
+
+  @Test
+  void aRestartedRegistryHoldsEverySpecAndAlias() throws Exception {
+    RegistrySettings settings = settings();
+    ModelRegistry first = start(settings);
+    String api = first.url() + "/api/v1";
+    assertThat(put(api + "/models/affine/versions/1.0.0", TinyOnnx.affine(2, 1)).statusCode())
+        .isEqualTo(201);
+    assertThat(put(api + "/models/affine/versions/2.0.0", TinyOnnx.affine(3, 1)).statusCode())
+        .isEqualTo(201);
+    assertThat(put(api + "/models/lookup/versions/1.0.0", TinyOnnx.lookup()).statusCode())
+        .isEqualTo(201);
+    json(put(api + "/models/affine/aliases/staging", "{\"version\":\"2.0.0\"}"), 200);
+    json(put(api + "/models/affine/routing", "{\"split\":{\"prod\":50,\"staging\":50}}"), 200);
+    json(put(api + "/models/lookup/settings", "{\"cost_weight\":3}"), 200);
+    JsonNode before = json(get(api + "/models"), 200);
+    JsonNode affineBefore = json(get(api + "/models/affine"), 200);
+    Map<String, ModelSpec> specsBefore = first.models();
+    first.close();
+
+    ModelRegistry second = start(settings);
+    String api2 = second.url() + "/api/v1";
+    assertThat(second.models()).isEqualTo(specsBefore);
+    assertThat(json(get(api2 + "/models"), 200)).isEqualTo(before);
+    assertThat(json(get(api2 + "/models/affine"), 200)).isEqualTo(affineBefore);
+    String sha = affineBefore.get("versions").get(1).get("sha256").asText();
+    HttpResponse<byte[]> artifact =
+        http.send(
+            HttpRequest.newBuilder(URI.create(api2 + "/artifacts/" + sha)).build(),
+            BodyHandlers.ofByteArray());
+    assertThat(artifact.body()).isEqualTo(TinyOnnx.affine(3, 1));
+    // and writing continues at the next revision
+    assertThat(
+            json(put(api2 + "/models/affine/aliases/prod", "{\"version\":\"2.0.0\"}"), 200)
+                .get("revision")
+                .asLong())
+        .isEqualTo(affineBefore.get("revision").asLong() + 1);
+  }
+
+  @Test
+  void badUploadsAreRefusedAndPublishNothing() throws Exception {
+    ModelRegistry registry = start(settings());
+    String api = registry.url() + "/api/v1";
+    byte[] good = Files.readAllBytes(MODELS.resolve("affine/1/model.onnx"));
+    assertThat(put(api + "/models/affine/versions/1.0.0", good).statusCode()).isEqualTo(201);
+    long offset = endOffset();
+    String before = get(api + "/models/affine").body();
+    String v2 = api + "/models/affine/versions/2.0.0";
+
+    assertError(
+        put(v2, "this is not a model".getBytes(StandardCharsets.UTF_8)),
+        400,
+        "not an ONNX model, or a truncated one");
+    assertError(
+        put(v2, Arrays.copyOf(good, good.length - 40)),
+        400,
+        "not an ONNX model, or a truncated one");
+    assertError(put(v2, new byte[0]), 400, "the request body is empty");
+    assertError(put(v2, new byte[MAX_UPLOAD + 1]), 413, "upload limit of " + MAX_UPLOAD);
+    // a client that waits for "100 Continue" gets the 413 before it sends a byte of the body
+    // (by hand: JDK 17's HttpClient hangs on a final answer to Expect, JDK-8286171)
+    assertThat(expectContinue(URI.create(v2), MAX_UPLOAD * 4L))
+        .startsWith("HTTP/1.1 413")
+        .contains("upload limit");
+    assertError(
+        send(
+            HttpRequest.newBuilder(URI.create(v2))
+                .header("X-Content-Sha256", Sha256.of(TinyOnnx.affine(9, 9)))
+                .PUT(BodyPublishers.ofByteArray(TinyOnnx.affine(3, 1)))),
+        400,
+        "sha256 mismatch: the body hashes to " + Sha256.of(TinyOnnx.affine(3, 1)));
+    assertError(
+        put(api + "/models/affine/versions/1.0.0", TinyOnnx.affine(3, 1)),
+        409,
+        "already has version 1.0.0 (sha256 " + Sha256.of(good) + ")");
+    assertError(put(api + "/models/affine/versions/1", good), 409, "already has version 1.0.0");
+    assertError(put(api + "/models/affine/versions/v2", good), 400, "invalid version 'v2'");
+    assertError(put(v2, TinyOnnx.unknownOperator()), 400, "ONNX Runtime refuses the model: ");
+    assertError(put(v2, TinyOnnx.unknownOperator()), 400, "NoSuchOperator");
+    assertError(put(v2, TinyOnnx.noInputs()), 400, "the model has no inputs");
+    assertError(put(v2, TinyOnnx.externalData()), 400, "external data");
+    assertError(put(v2, ProtoWriter.identity(10)), 400, "unsupported tensor type");
+    assertError(
+        send(
+            HttpRequest.newBuilder(URI.create(v2))
+                .header("Content-Type", "multipart/form-data; boundary=b")
+                .PUT(multipart("b", "model", good))),
+        400,
+        "'file' part");
+    // a new model that fails validation is not created either
+    assertError(put(api + "/models/broken/versions/1", TinyOnnx.noInputs()), 400, "no inputs");
+
+    assertThat(endOffset()).isEqualTo(offset);
+    assertThat(get(api + "/models/affine").body()).isEqualTo(before);
+    assertError(get(api + "/models/broken"), 404, "unknown model");
+    // and the connection-level refusals did not break the server
+    assertThat(put(v2, TinyOnnx.affine(3, 1)).statusCode()).isEqualTo(201);
+  }
+
+  @Test
+  void aSecondInstanceFencesTheFirst() throws Exception {
+    RegistrySettings settings = settings();
+    ModelRegistry first = start(settings);
+    String api1 = first.url() + "/api/v1";
+    assertThat(put(api1 + "/models/affine/versions/1.0.0", TinyOnnx.affine(2, 1)).statusCode())
+        .isEqualTo(201);
+
+    ModelRegistry second = start(settings.toBuilder().artifactDir(dir.resolve("second")).build());
+    String api2 = second.url() + "/api/v1";
+    assertThat(json(get(api2 + "/models/affine"), 200).get("revision").asLong()).isEqualTo(1);
+
+    HttpResponse<String> refused =
+        put(api1 + "/models/affine/aliases/staging", "{\"version\":\"1\"}");
+    assertError(refused, 503, "read-only: another registry instance");
+    assertThat(refused.body()).contains("fenced");
+    assertError(put(api1 + "/models/other/versions/1", TinyOnnx.affine(2, 1)), 503, "read-only");
+    assertThat(first.writable()).isFalse();
+    assertThat(json(get(api1 + "/health"), 200).get("writable").asBoolean()).isFalse();
+
+    // the second writes; the first keeps serving reads and follows
+    assertThat(put(api2 + "/models/affine/versions/2.0.0", TinyOnnx.affine(3, 1)).statusCode())
+        .isEqualTo(201);
+    awaitTrue(
+        () -> first.model("affine").map(s -> s.version("2.0.0") != null).orElse(false),
+        "the fenced instance reads the new writer's version");
+    JsonNode seenByFirst = json(get(api1 + "/models/affine"), 200);
+    assertThat(seenByFirst.get("revision").asLong()).isEqualTo(2);
+    assertThat(json(get(api2 + "/health"), 200).get("writable").asBoolean()).isTrue();
+  }
+
+  @Test
+  void statusEventsAreFoldedIntoTheModel() throws Exception {
+    RegistrySettings settings = settings();
+    ModelRegistry registry = start(settings);
+    String api = registry.url() + "/api/v1";
+    byte[] v1 = TinyOnnx.affine(2, 1);
+    byte[] v2 = TinyOnnx.affine(3, 1);
+    put(api + "/models/affine/versions/1.0.0", v1);
+    put(api + "/models/affine/versions/2.0.0", v2);
+
+    try (KafkaProducer<String, byte[]> producer = producer()) {
+      List<ModelStatusEvent> events =
+          List.of(
+              status("1.0.0", Sha256.of(v1), State.LOADING, "tm-1", null, null, 0, 1),
+              status("1.0.0", Sha256.of(v1), State.READY, "tm-1", "cpu", null, 37, 2),
+              status("1.0.0", Sha256.of(v1), State.LOADING, "tm-2", null, null, 0, 3),
+              status(
+                  "2.0.0", Sha256.of(v2), State.FAILED, "tm-1", null, "CUDA not available", 0, 4),
+              shadowReport("tm-1/0", 100, 98, 5),
+              shadowReport("tm-2/0", 50, 50, 6));
+      for (ModelStatusEvent event : events) {
+        producer.send(
+            new ProducerRecord<>(
+                settings.statusTopic(),
+                RegistryKeys.model("affine"),
+                JSON.writeValueAsBytes(event)));
+      }
+      producer.flush();
+    }
+
+    awaitTrue(
+        () -> {
+          JsonNode shadow = json(get(api + "/models/affine")).get("shadow");
+          return shadow != null && shadow.get("reporters").asInt() == 2;
+        },
+        "both shadow reports are folded");
+    JsonNode model = json(get(api + "/models/affine"), 200);
+    JsonNode one = model.get("versions").get(0).get("status");
+    assertThat(one.get("state").asText()).isEqualTo("ready");
+    assertThat(one.get("device").asText()).isEqualTo("cpu");
+    assertThat(one.get("load_millis").asLong()).isEqualTo(37);
+    assertThat(one.get("task_managers").size()).isEqualTo(2);
+    assertThat(one.get("task_managers").get(1).get("state").asText()).isEqualTo("loading");
+    JsonNode two = model.get("versions").get(1).get("status");
+    assertThat(two.get("state").asText()).isEqualTo("failed");
+    assertThat(two.get("cause").asText()).isEqualTo("CUDA not available");
+    JsonNode shadow = model.get("shadow");
+    assertThat(shadow.get("primary_version").asText()).isEqualTo("1.0.0");
+    assertThat(shadow.get("shadow_version").asText()).isEqualTo("2.0.0");
+    assertThat(shadow.get("compared").asLong()).isEqualTo(150);
+    assertThat(shadow.get("agreed").asLong()).isEqualTo(148);
+    assertThat(shadow.get("disagreed").asLong()).isEqualTo(2);
+    assertThat(shadow.get("agreement_ratio").asDouble()).isEqualTo(148.0 / 150);
+    assertThat(
+            json(get(api + "/models/affine/versions/2.0.0"), 200)
+                .get("status")
+                .get("state")
+                .asText())
+        .isEqualTo("failed");
+    assertThat(json(get(api + "/models"), 200).get("models").get(0).get("status").toString())
+        .isEqualTo("{\"1.0.0\":\"ready\",\"2.0.0\":\"failed\"}");
+  }
+
+  @Test
+  void seedingRegistersARepositoryOnce() throws Exception {
+    RegistrySettings settings = settings().toBuilder().maxUploadBytes(1024 * 1024).build();
+    ModelRegistry registry = start(settings);
+    assertThat(registry.seed(MODELS)).containsExactly("affine:1.0.0", "digits-mlp:1.0.0");
+
+    String api = registry.url() + "/api/v1";
+    JsonNode digits = json(get(api + "/models/digits-mlp"), 200);
+    assertThat(digits.get("batching").get("max_batch_size").asInt()).isEqualTo(64);
+    assertThat(digits.get("batching").get("preferred_batch_size").toString()).isEqualTo("[32]");
+    assertThat(digits.get("aliases").toString()).isEqualTo("{\"prod\":\"1.0.0\"}");
+    JsonNode version = digits.get("versions").get(0);
+    byte[] file = Files.readAllBytes(MODELS.resolve("digits-mlp/1/model.onnx"));
+    assertThat(version.get("sha256").asText()).isEqualTo(Sha256.of(file));
+    assertThat(version.get("artifact_uri").asText())
+        .startsWith(registry.url() + "/api/v1/artifacts/");
+    HttpResponse<byte[]> artifact =
+        http.send(
+            HttpRequest.newBuilder(URI.create(version.get("artifact_uri").asText())).build(),
+            BodyHandlers.ofByteArray());
+    assertThat(artifact.body()).isEqualTo(file);
+
+    long offset = endOffset();
+    assertThat(registry.seed(MODELS)).isEmpty();
+    registry.close();
+    ModelRegistry restarted = start(settings);
+    assertThat(restarted.seed(MODELS)).isEmpty();
+    assertThat(endOffset()).isEqualTo(offset);
+
+    // a new version in the repository is added; the held one and its aliases stay
+    Path repo = dir.resolve("repo");
+    Files.createDirectories(repo.resolve("affine/1"));
+    Files.createDirectories(repo.resolve("affine/2"));
+    Files.copy(MODELS.resolve("affine/1/model.onnx"), repo.resolve("affine/1/model.onnx"));
+    Files.write(repo.resolve("affine/2/model.onnx"), TinyOnnx.affine(3, 1));
+    assertThat(restarted.seed(repo)).containsExactly("affine:2.0.0");
+    ModelSpec affine = restarted.model("affine").orElseThrow();
+    assertThat(affine.aliases()).isEqualTo(Map.of("prod", "1.0.0"));
+    assertThat(affine.batching().maxBatchSize()).isEqualTo(256);
+  }
+
+  @Test
+  void deletingAModelPublishesATombstoneAndRevisionsKeepCounting() throws Exception {
+    ModelRegistry registry = start(settings());
+    String api = registry.url() + "/api/v1";
+    put(api + "/models/affine/versions/1.0.0", TinyOnnx.affine(2, 1));
+    put(api + "/models/affine/versions/2.0.0", TinyOnnx.affine(3, 1));
+    JsonNode removed = json(delete(api + "/models/affine/versions/2.0.0"), 200);
+    assertThat(removed.get("revision").asLong()).isEqualTo(3);
+    assertThat(removed.get("model_deleted").asBoolean()).isFalse();
+
+    JsonNode deleted = json(delete(api + "/models/affine"), 200);
+    assertThat(deleted.get("revision").asLong()).isEqualTo(4);
+    assertError(get(api + "/models/affine"), 404, "unknown model");
+    assertError(delete(api + "/models/affine"), 404, "unknown model");
+    List<ConsumerRecord<String, byte[]>> records = readRegistryTopic();
+    assertThat(records.get(records.size() - 1).value()).isNull();
+
+    JsonNode again = json(put(api + "/models/affine/versions/1.0.0", TinyOnnx.affine(2, 1)), 201);
+    assertThat(again.get("revision").asLong()).isEqualTo(5);
+
+    // removing the last version deletes the model too, once nothing points at it
+    json(put(api + "/models/affine/routing", "{\"split\":{\"latest\":100}}"), 200);
+    json(delete(api + "/models/affine/aliases/prod"), 200);
+    JsonNode last = json(delete(api + "/models/affine/versions/1.0.0"), 200);
+    assertThat(last.get("model_deleted").asBoolean()).isTrue();
+    assertThat(registry.model("affine")).isEmpty();
+  }
+
+  @Test
+  void healthAnswersAndCloseFreesThePortAndThreads() throws Exception {
+    ModelRegistry registry = start(settings());
+    JsonNode health = json(get(registry.url() + "/api/v1/health"), 200);
+    assertThat(health.get("status").asText()).isEqualTo("ok");
+    int port = registry.port();
+    registry.close();
+    registry.close();
+    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName("localhost"))) {
+      assertThat(socket.getLocalPort()).isEqualTo(port);
+    }
+    awaitTrue(
+        () ->
+            Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(
+                    t ->
+                        t.isAlive()
+                            && (t.getName().contains("inferstream-registry")
+                                || t.getName().startsWith("XNIO-"))),
+        "the registry's threads (followers, Kafka clients, Undertow) end");
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private RegistrySettings settings() {
     return RegistrySettings.builder()
         .bootstrapServers(broker.bootstrapServers())
         .port(0)
-        .artifactDir(artifacts)
+        .artifactDir(dir.resolve("artifacts"))
         .maxUploadBytes(MAX_UPLOAD)
-        .transactionalId(transactionalId)
+        .registryTopic("registry-" + testName)
+        .statusTopic("status-" + testName)
+        .transactionalId("registry-" + testName)
         .build();
   }
 
-  private record Reply(int status, JsonNode json, HttpResponse<byte[]> raw) {}
-
-  private static Reply call(
-      ModelRegistry to, String method, String path, byte[] body, String... headers)
-      throws Exception {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(to.url() + path))
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofByteArray(body));
-    for (int i = 0; i < headers.length; i += 2) {
-      request.header(headers[i], headers[i + 1]);
-    }
-    HttpResponse<byte[]> response =
-        HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-    JsonNode json =
-        response.body().length > 0
-                && response.headers().firstValue("Content-Type").orElse("").contains("json")
-            ? MAPPER.readTree(response.body())
-            : null;
-    return new Reply(response.statusCode(), json, response);
+  private ModelRegistry start(RegistrySettings settings) {
+    ModelRegistry registry = new ModelRegistry(settings).start();
+    toClose.add(0, registry);
+    return registry;
   }
 
-  private static Reply call(String method, String path, String json) throws Exception {
-    return call(
-        registry,
-        method,
-        path,
-        json == null ? null : json.getBytes(StandardCharsets.UTF_8),
-        "Content-Type",
-        "application/json");
+  private long endOffset() throws Exception {
+    TopicPartition partition = new TopicPartition("registry-" + testName, 0);
+    return admin
+        .listOffsets(Map.of(partition, OffsetSpec.latest()))
+        .partitionResult(partition)
+        .get(30, TimeUnit.SECONDS)
+        .offset();
   }
 
-  private static Reply upload(String model, String version, byte[] onnx, String... headers)
-      throws Exception {
-    return call(registry, "PUT", "/api/v1/models/" + model + "/versions/" + version, onnx, headers);
-  }
-
-  @Test
-  void uploadPromoteSplitShadowDownloadAndSurviveARestart() throws Exception {
-    byte[] v1 = TinyOnnx.affine(2f, 1f);
-    Reply first = upload("affine", "1.0.0", v1);
-    assertThat(first.status).as(String.valueOf(first.json)).isEqualTo(201);
-    assertThat(first.json.get("sha256").asText()).isEqualTo(Sha256.of(v1));
-    assertThat(first.json.get("artifact_uri").asText())
-        .isEqualTo(registry.url() + "/api/v1/artifacts/" + Sha256.of(v1));
-    assertThat(first.json.at("/inputs/0/name").asText()).isEqualTo("input");
-    JsonNode model = call("GET", "/api/v1/models/affine", null).json;
-    assertThat(model.at("/aliases/prod").asText()).isEqualTo("1.0.0"); // first version is prod
-    assertThat(model.at("/route/split/prod").asInt()).isEqualTo(100);
-    long revision = model.get("revision").asLong();
-
-    assertThat(upload("affine", "2.0.0", TinyOnnx.affine(3f, 1f)).status).isEqualTo(201);
-    assertThat(call("GET", "/api/v1/models/affine", null).json.at("/aliases/prod").asText())
-        .isEqualTo("1.0.0"); // a new version is not promoted by itself
-    Reply promote = call("PUT", "/api/v1/models/affine/aliases/prod", "{\"version\":\"2.0.0\"}");
-    assertThat(promote.status).as(String.valueOf(promote.json)).isEqualTo(200);
-    // a GET right after the PUT sees it
-    JsonNode promoted = call("GET", "/api/v1/models/affine", null).json;
-    assertThat(promoted.at("/aliases/prod").asText()).isEqualTo("2.0.0");
-    assertThat(promoted.get("revision").asLong()).isEqualTo(revision + 2); // upload + promote
-
-    assertThat(
-            call("PUT", "/api/v1/models/affine/aliases/canary", "{\"version\":\"1.0.0\"}").status)
-        .isEqualTo(200);
-    Reply routing =
-        call(
-            "PUT",
-            "/api/v1/models/affine/routing",
-            "{\"split\":{\"prod\":90,\"canary\":10},\"shadow\":\"1.0.0\"}");
-    assertThat(routing.status).as(String.valueOf(routing.json)).isEqualTo(200);
-    Reply badRoute = call("PUT", "/api/v1/models/affine/routing", "{\"split\":{\"nope\":100}}");
-    assertThat(badRoute.status).isEqualTo(400);
-    assertThat(badRoute.json.get("error").asText()).contains("nope");
-    // deleting a version the route points at is refused
-    Reply refused = call("DELETE", "/api/v1/models/affine/versions/1.0.0", null);
-    assertThat(refused.status).isEqualTo(409);
-    Reply settings =
-        call(
-            "PATCH",
-            "/api/v1/models/affine/settings",
-            "{\"batching\":{\"max_batch_size\":64},\"replicas\":2}");
-    assertThat(settings.status).as(String.valueOf(settings.json)).isEqualTo(200);
-    assertThat(call("PATCH", "/api/v1/models/affine/settings", "{\"replicas\":0}").status)
-        .isEqualTo(400);
-
-    String sha = Sha256.of(v1);
-    Reply artifact = call(registry, "GET", "/api/v1/artifacts/" + sha, null);
-    assertThat(artifact.status).isEqualTo(200);
-    assertThat(artifact.raw.body()).isEqualTo(v1);
-    assertThat(artifact.raw.headers().firstValue("ETag")).hasValue("\"" + sha + "\"");
-    assertThat(
-            call(
-                    registry,
-                    "GET",
-                    "/api/v1/artifacts/" + sha,
-                    null,
-                    "If-None-Match",
-                    "\"" + sha + "\"")
-                .status)
-        .isEqualTo(304);
-
-    JsonNode before = call("GET", "/api/v1/models/affine", null).json;
-    registry.close();
-    registry = new ModelRegistry(settings("inferstream-model-registry")).start();
-    JsonNode after = call("GET", "/api/v1/models/affine", null).json;
-    for (String field :
-        List.of("revision", "aliases", "route", "batching", "replicas", "versions")) {
-      assertThat(after.get(field)).as(field).isEqualTo(before.get(field));
-    }
-    assertThat(after.at("/aliases/canary").asText()).isEqualTo("1.0.0");
-    assertThat(after.at("/route/shadow").asText()).isEqualTo("1.0.0");
-    assertThat(after.at("/batching/max_batch_size").asInt()).isEqualTo(64);
-  }
-
-  @Test
-  void badUploadsAreSpecific4xxAndPublishNothing() throws Exception {
-    assertThat(upload("checked", "1.0.0", TinyOnnx.affine(2f, 1f)).status).isEqualTo(201);
+  private List<ConsumerRecord<String, byte[]>> readRegistryTopic() throws Exception {
     long end = endOffset();
-    byte[] good = TinyOnnx.affine(5f, 1f);
-    Map<String, Object[]> cases = new java.util.LinkedHashMap<>();
-    cases.put("not onnx", new Object[] {"2.0.0", "this is not a model".getBytes(), 400, "ONNX"});
-    cases.put(
-        "truncated", new Object[] {"2.0.1", Arrays.copyOf(good, good.length / 2), 400, "ONNX"});
-    cases.put("too large", new Object[] {"2.0.2", new byte[(int) MAX_UPLOAD + 1], 413, "limit"});
-    cases.put("duplicate", new Object[] {"1.0.0", good, 409, "1.0.0"});
-    cases.put("bad version", new Object[] {"one.two", good, 400, "one.two"});
-    cases.put(
-        "unknown operator",
-        new Object[] {"2.0.3", TinyOnnx.unknownOperator(), 400, "NoSuchOperator"});
-    cases.put("no inputs", new Object[] {"2.0.4", TinyOnnx.noInputs(), 400, "no inputs"});
-    cases.put(
-        "external data", new Object[] {"2.0.5", TinyOnnx.externalData(), 400, "external data"});
-    cases.put("empty", new Object[] {"2.0.6", new byte[0], 400, "empty"});
-    for (Map.Entry<String, Object[]> c : cases.entrySet()) {
-      Object[] v = c.getValue();
-      Reply reply = upload("checked", (String) v[0], (byte[]) v[1]);
-      assertThat(reply.status).as(c.getKey() + ": " + reply.json).isEqualTo(v[2]);
-      assertThat(reply.json.get("error").asText())
-          .as(c.getKey())
-          .containsIgnoringCase((String) v[3]);
-      assertThat(reply.json.get("code").asInt()).isEqualTo(v[2]);
-    }
-    Reply mismatch = upload("checked", "2.0.7", good, "X-Content-Sha256", "0".repeat(64));
-    assertThat(mismatch.status).isEqualTo(400);
-    assertThat(mismatch.json.get("error").asText()).contains("sha256 mismatch");
-    assertThat(upload("-bad", "1.0.0", good).status).isEqualTo(400);
-    assertThat(endOffset()).isEqualTo(end);
-    assertThat(call("GET", "/api/v1/models/checked", null).json.get("versions")).hasSize(1);
-  }
-
-  @Test
-  void taskManagerStatusEventsAreFoldedIntoTheVersionStatus() throws Exception {
-    byte[] onnx = TinyOnnx.affine(7f, 1f);
-    assertThat(upload("watched", "1.0.0", onnx).status).isEqualTo(201);
-    assertThat(
-            call("GET", "/api/v1/models/watched/versions/1.0.0", null)
-                .json
-                .at("/status/state")
-                .asText())
-        .isEqualTo("registered");
-    publishStatus(
-        new ModelStatusEvent(
-            "watched",
-            "1.0.0",
-            Sha256.of(onnx),
-            ModelStatusEvent.State.FAILED,
-            "tm-a",
-            null,
-            "CUDA cannot be used",
-            0,
-            System.currentTimeMillis(),
-            null));
-    awaitState("watched", "failed");
-    assertThat(
-            call("GET", "/api/v1/models/watched/versions/1.0.0", null)
-                .json
-                .at("/status/cause")
-                .asText())
-        .contains("CUDA");
-    publishStatus(
-        new ModelStatusEvent(
-            "watched",
-            "1.0.0",
-            Sha256.of(onnx),
-            ModelStatusEvent.State.READY,
-            "tm-b",
-            "cpu",
-            null,
-            42,
-            System.currentTimeMillis() + 1,
-            null));
-    awaitState("watched", "ready");
-  }
-
-  @Test
-  void aSecondInstanceFencesTheFirstWhichThenRefusesWrites() throws Exception {
-    try (ModelRegistry first = new ModelRegistry(settings("fence-test")).start()) {
-      assertThat(
-              call(first, "PUT", "/api/v1/models/fenced/versions/1.0.0", TinyOnnx.affine(2f, 1f))
-                  .status)
-          .isEqualTo(201);
-      try (ModelRegistry second = new ModelRegistry(settings("fence-test")).start()) {
-        Reply refused =
-            call(first, "PUT", "/api/v1/models/fenced/versions/2.0.0", TinyOnnx.affine(3f, 1f));
-        assertThat(refused.status).as(String.valueOf(refused.json)).isEqualTo(503);
-        assertThat(
-                call(second, "PUT", "/api/v1/models/fenced/versions/2.0.0", TinyOnnx.affine(3f, 1f))
-                    .status)
-            .isEqualTo(201);
-        assertThat(call(first, "GET", "/api/v1/models/fenced", null, new String[0]).status)
-            .isEqualTo(200); // reads still work
-      }
-    }
-  }
-
-  private static void awaitState(String model, String state) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    String seen = null;
-    while (System.nanoTime() < deadline) {
-      seen =
-          call("GET", "/api/v1/models/" + model + "/versions/1.0.0", null)
-              .json
-              .at("/status/state")
-              .asText();
-      if (state.equals(seen)) {
-        return;
-      }
-      Thread.sleep(50); // polling an HTTP endpoint for a condition, bounded by the deadline
-    }
-    throw new AssertionError("status of " + model + " stayed " + seen + ", expected " + state);
-  }
-
-  private static void publishStatus(ModelStatusEvent event) throws Exception {
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-    try (KafkaProducer<String, String> producer =
-        new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
-      producer
-          .send(
-              new ProducerRecord<>(
-                  Topics.MODEL_STATUS,
-                  RegistryKeys.model(event.model()),
-                  MAPPER.writeValueAsString(event)))
-          .get();
-    }
-  }
-
-  private static long endOffset() {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      TopicPartition partition = new TopicPartition(Topics.MODEL_REGISTRY, 0);
-      return consumer.endOffsets(List.of(partition)).get(partition);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    TopicPartition partition = new TopicPartition("registry-" + testName, 0);
+    List<ConsumerRecord<String, byte[]>> records = new java.util.ArrayList<>();
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+      consumer.assign(List.of(partition));
+      consumer.seekToBeginning(List.of(partition));
+      long deadline = System.nanoTime() + DEADLINE.toNanos();
+      while (consumer.position(partition) < end && System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+      }
+    }
+    return records;
+  }
+
+  private static KafkaProducer<String, byte[]> producer() {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  private static ModelStatusEvent status(
+      String version,
+      String sha,
+      State state,
+      String tm,
+      String device,
+      String cause,
+      long load,
+      long at) {
+    return new ModelStatusEvent("affine", version, sha, state, tm, device, cause, load, at, null);
+  }
+
+  private static ModelStatusEvent shadowReport(
+      String reporter, long compared, long agreed, long at) {
+    return new ModelStatusEvent(
+        "affine",
+        null,
+        null,
+        State.SHADOW_REPORT,
+        reporter,
+        null,
+        null,
+        0,
+        at,
+        new ShadowReport(
+            "1.0.0", "2.0.0", compared, compared, compared, agreed, compared - agreed, 0.5));
+  }
+
+  private static HttpResponse<String> get(String url) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(URI.create(url)).GET());
+  }
+
+  private static HttpResponse<String> delete(String url) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(URI.create(url)).DELETE());
+  }
+
+  private static HttpResponse<String> put(String url, byte[] body)
+      throws IOException, InterruptedException {
+    return send(
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Content-Type", "application/octet-stream")
+            .PUT(BodyPublishers.ofByteArray(body)));
+  }
+
+  private static HttpResponse<String> put(String url, String json)
+      throws IOException, InterruptedException {
+    return send(
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Content-Type", "application/json")
+            .PUT(BodyPublishers.ofString(json)));
+  }
+
+  private static HttpResponse<String> send(HttpRequest.Builder request)
+      throws IOException, InterruptedException {
+    return http.send(request.timeout(DEADLINE).build(), BodyHandlers.ofString());
+  }
+
+  private static BodyPublisher multipart(String boundary, String field, byte[] file) {
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    String head =
+        "--"
+            + boundary
+            + "\r\nContent-Disposition: form-data; name=\""
+            + field
+            + "\"; filename=\"model.onnx\"\r\nContent-Type: application/octet-stream\r\n\r\n";
+    body.writeBytes(head.getBytes(StandardCharsets.UTF_8));
+    body.writeBytes(file);
+    body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    return BodyPublishers.ofByteArray(body.toByteArray());
+  }
+
+  private static JsonNode json(HttpResponse<String> response) {
+    try {
+      return JSON.readTree(response.body());
+    } catch (IOException e) {
+      throw new AssertionError("not JSON: " + response.body(), e);
+    }
+  }
+
+  private static JsonNode json(HttpResponse<String> response, int status) {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    assertThat(response.headers().firstValue("Content-Type")).contains("application/json");
+    return json(response);
+  }
+
+  private static void assertError(HttpResponse<String> response, int status, String message) {
+    JsonNode body = json(response, status);
+    assertThat(body.get("code").asInt()).isEqualTo(status);
+    assertThat(body.get("error").asText()).contains(message);
+  }
+
+  /** Sends only the headers of a PUT with {@code Expect: 100-continue}; returns the answer. */
+  private static String expectContinue(URI uri, long contentLength) throws IOException {
+    try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+      socket.setSoTimeout((int) DEADLINE.toMillis());
+      String request =
+          "PUT "
+              + uri.getRawPath()
+              + " HTTP/1.1\r\nHost: "
+              + uri.getHost()
+              + "\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+              + contentLength
+              + "\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n";
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  private interface Check {
+    boolean test() throws Exception;
+  }
+
+  private static void awaitTrue(Check check, String what) throws Exception {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (!check.test()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting until " + what);
+      }
+      // re-check every few milliseconds until the deadline
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
   }
 }
