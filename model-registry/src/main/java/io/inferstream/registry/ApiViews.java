@@ -84,7 +84,7 @@ public final class ApiViews {
 
     static VersionView of(ModelSpec spec, ModelVersionSpec v, VersionStatus status, boolean top) {
       List<String> aliases = new ArrayList<>();
-      spec.aliases()
+      sorted(spec.aliases())
           .forEach(
               (alias, target) -> {
                 if (target.equals(v.version())) {
