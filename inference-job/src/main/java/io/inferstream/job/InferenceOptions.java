@@ -117,11 +117,11 @@ public final class InferenceOptions {
   public static final ConfigOption<Double> MEMORY_FACTOR =
       key("inference.model.memory-factor")
           .doubleType()
-          .defaultValue(3.0)
+          .defaultValue(5.0)
           .withDescription(
               "Estimated session memory per artifact byte: ONNX Runtime's Java API reports no"
-                  + " per-session memory. ModelLoadProbe measured 5.2-6.6x process growth per"
-                  + " load, of which the artifact's transient heap copy is about 2x.");
+                  + " per-session memory. bin/benchmark cold-load measured 4.5-5x native growth"
+                  + " per loaded model for 13-45 MB artifacts (more for smaller ones).");
 
   public static final ConfigOption<MemorySize> REQUEST_MAX_BYTES =
       key("inference.request.max-bytes")

@@ -389,7 +389,10 @@ public final class InferenceService {
   private static ThreadFactory threads(String name) {
     AtomicInteger counter = new AtomicInteger();
     return runnable -> {
-      Thread thread = new Thread(runnable, "inferstream-" + name + "-" + counter.incrementAndGet());
+      // ONNX Runtime 1.29 can crash the JVM creating a session on a default 1 MiB stack
+      Thread thread =
+          new Thread(
+              null, runnable, "inferstream-" + name + "-" + counter.incrementAndGet(), 16L << 20);
       thread.setDaemon(true);
       return thread;
     };
