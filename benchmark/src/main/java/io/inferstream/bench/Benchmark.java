@@ -150,7 +150,7 @@ public final class Benchmark implements Callable<Integer> {
       paramLabel = "KEY=VALUE",
       description =
           "Inference job or Flink option, repeatable, e.g. inference.onnx.threads=2,"
-              + " inference.batch.max-queue-delay=1ms, execution.buffer-timeout.interval=5ms.")
+              + " inference.async.capacity=8, execution.buffer-timeout.interval=5ms.")
   Map<String, String> jobOptions = new LinkedHashMap<>();
 
   @Option(

@@ -3,6 +3,7 @@ package io.inferstream.registry;
 import io.inferstream.client.InferenceTopics;
 import io.inferstream.client.TopicSettings;
 import io.inferstream.schemas.Topics;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,6 +16,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -111,6 +113,30 @@ final class KafkaSupport {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
+    }
+  }
+
+  /**
+   * Stops a thread that polls {@code consumer}: wakes the consumer, waits up to 10 s for the
+   * thread, then closes the consumer; {@code what} names it in the log.
+   */
+  static void stopFollower(KafkaConsumer<?, ?> consumer, Thread thread, String what) {
+    if (consumer != null) {
+      consumer.wakeup();
+    }
+    if (thread != null) {
+      try {
+        thread.join(TimeUnit.SECONDS.toMillis(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (consumer != null) {
+      try {
+        consumer.close(Duration.ofSeconds(5));
+      } catch (RuntimeException e) {
+        LOG.debug("Error closing the {} consumer", what, e);
+      }
     }
   }
 }

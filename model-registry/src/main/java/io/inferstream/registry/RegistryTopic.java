@@ -410,24 +410,7 @@ final class RegistryTopic implements AutoCloseable {
   public void close() {
     running = false;
     ready = false;
-    if (consumer != null) {
-      consumer.wakeup();
-    }
-    Thread thread = follower;
-    if (thread != null) {
-      try {
-        thread.join(TimeUnit.SECONDS.toMillis(10));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    if (consumer != null) {
-      try {
-        consumer.close(Duration.ofSeconds(5));
-      } catch (RuntimeException e) {
-        LOG.debug("Error closing the registry consumer", e);
-      }
-    }
+    KafkaSupport.stopFollower(consumer, follower, "registry");
     // under the write lock, so a write in progress finishes (or times out) before the producer goes
     boolean locked = false;
     try {

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -114,22 +113,6 @@ final class StatusFollower implements AutoCloseable {
   @Override
   public void close() {
     running = false;
-    if (consumer != null) {
-      consumer.wakeup();
-    }
-    if (thread != null) {
-      try {
-        thread.join(TimeUnit.SECONDS.toMillis(10));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    if (consumer != null) {
-      try {
-        consumer.close(Duration.ofSeconds(5));
-      } catch (RuntimeException e) {
-        LOG.debug("Error closing the status consumer", e);
-      }
-    }
+    KafkaSupport.stopFollower(consumer, thread, "status");
   }
 }

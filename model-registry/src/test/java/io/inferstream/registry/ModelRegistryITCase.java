@@ -381,7 +381,7 @@ class ModelRegistryITCase {
     assertError(put(v2, TinyOnnx.unknownOperator()), 400, "NoSuchOperator");
     assertError(put(v2, TinyOnnx.noInputs()), 400, "the model has no inputs");
     assertError(put(v2, TinyOnnx.externalData()), 400, "external data");
-    assertError(put(v2, ProtoWriter.identity(10)), 400, "unsupported tensor type");
+    assertError(put(v2, TinyOnnx.identity(10)), 400, "unsupported tensor type");
     assertError(
         send(
             HttpRequest.newBuilder(URI.create(v2))

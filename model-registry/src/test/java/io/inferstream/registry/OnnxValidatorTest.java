@@ -89,14 +89,14 @@ class OnnxValidatorTest {
 
   @Test
   void findsExternalDataInsideSubgraphs() {
-    refused(() -> validator.validate(ByteBuffer.wrap(ProtoWriter.externalDataInSubgraph())))
+    refused(() -> validator.validate(ByteBuffer.wrap(TinyOnnx.externalDataInSubgraph())))
         .hasMessageStartingWith("the model keeps tensor 'hidden' in external data");
   }
 
   @Test
   void refusesATensorTypeTheServingPathCannotCarry() {
     int float16 = 10;
-    refused(() -> validator.validate(ByteBuffer.wrap(ProtoWriter.identity(float16))))
+    refused(() -> validator.validate(ByteBuffer.wrap(TinyOnnx.identity(float16))))
         .hasMessageStartingWith("input 'input' has the unsupported tensor type")
         .hasMessageContaining("FLOAT16")
         .hasMessageContaining("supported types: BOOL, UINT8");

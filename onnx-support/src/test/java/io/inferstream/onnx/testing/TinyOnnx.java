@@ -16,6 +16,7 @@ import java.nio.file.Path;
 public final class TinyOnnx {
   private static final int FLOAT = 1;
   private static final int INT64 = 7;
+  private static final int BOOL = 9;
 
   private TinyOnnx() {}
 
@@ -170,6 +171,47 @@ public final class TinyOnnx {
             .message(1, node("NoSuchOperator", "input", null, "output"))
             .string(2, "unknown-op")
             .message(11, valueInfo("input", FLOAT, "N", 4))
+            .message(12, valueInfo("output", FLOAT, "N", 4));
+    return model(graph);
+  }
+
+  /**
+   * {@code input} → Identity → {@code output}, both of ONNX element type {@code elemType} [N,4].
+   */
+  public static byte[] identity(int elemType) {
+    Proto graph =
+        new Proto()
+            .message(1, node("Identity", "input", null, "output"))
+            .string(2, "identity")
+            .message(11, valueInfo("input", elemType, "N", 4))
+            .message(12, valueInfo("output", elemType, "N", 4));
+    return model(graph);
+  }
+
+  /**
+   * An If node whose then-branch holds a Constant with external data: a scan for external data must
+   * look inside subgraphs too.
+   */
+  public static byte[] externalDataInSubgraph() {
+    Proto location = new Proto().string(1, "location").string(2, "w.bin");
+    Proto tensor = new Proto().varint(2, FLOAT).string(8, "hidden").message(13, location);
+    Proto constant =
+        new Proto()
+            .string(2, "c")
+            .string(4, "Constant")
+            .message(5, new Proto().string(1, "value").varint(20, 4).message(5, tensor));
+    Proto branch = new Proto().message(1, constant).string(2, "then");
+    Proto ifNode =
+        new Proto()
+            .string(1, "cond")
+            .string(2, "output")
+            .string(4, "If")
+            .message(5, new Proto().string(1, "then_branch").varint(20, 5).message(6, branch));
+    Proto graph =
+        new Proto()
+            .message(1, ifNode)
+            .string(2, "nested")
+            .message(11, valueInfo("cond", BOOL, "N", 4))
             .message(12, valueInfo("output", FLOAT, "N", 4));
     return model(graph);
   }
