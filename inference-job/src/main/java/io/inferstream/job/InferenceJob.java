@@ -10,6 +10,7 @@ import io.inferstream.job.operators.BatchInferenceFunction;
 import io.inferstream.job.operators.MicroBatchOperator;
 import io.inferstream.job.operators.ModelRouter;
 import io.inferstream.job.operators.OperatorOutputs;
+import io.inferstream.job.operators.RejectFilter;
 import io.inferstream.job.operators.ReplyTopics;
 import io.inferstream.job.operators.RequestDecoder;
 import io.inferstream.job.operators.ShadowComparator;
@@ -145,7 +146,10 @@ public final class InferenceJob {
     SingleOutputStreamOperator<Batch> batches =
         DataStreamUtils.reinterpretAsKeyedStream(
                 routed, request -> request.routingKey, Types.STRING)
-            .transform("micro-batch", TypeInformation.of(Batch.class), new MicroBatchOperator())
+            .transform(
+                "micro-batch",
+                TypeInformation.of(Batch.class),
+                new MicroBatchOperator(config.metricsMaxModels()))
             .setMaxParallelism(config.maxParallelism())
             .uid("micro-batch");
 
@@ -153,7 +157,10 @@ public final class InferenceJob {
         AsyncDataStream.unorderedWait(
                 batches,
                 new BatchInferenceFunction(
-                    serviceSettings, config.replyMaxBytes(), config.passthrough()),
+                    serviceSettings,
+                    config.replyMaxBytes(),
+                    config.passthrough(),
+                    config.metricsMaxModels()),
                 config.asyncTimeout().toMillis(),
                 TimeUnit.MILLISECONDS,
                 config.effectiveAsyncCapacity())
@@ -177,8 +184,9 @@ public final class InferenceJob {
         .union(
             routed.getSideOutput(OperatorOutputs.REJECTED),
             batches.getSideOutput(OperatorOutputs.REJECTED))
-        .filter(record -> !record.shadow) // a shadow copy never answers, not even with an error
-        .name("drop-shadow-rejects")
+        .filter(new RejectFilter())
+        .name("count-rejects")
+        .uid("count-rejects")
         .sinkTo(sinks.create("rejects"))
         .name("rejects")
         .uid("rejects-sink");

@@ -32,7 +32,8 @@ public record InferenceJobConfig(
     String transactionalIdPrefix,
     Duration transactionTimeout,
     int maxParallelism,
-    boolean passthrough)
+    boolean passthrough,
+    int metricsMaxModels)
     implements Serializable {
 
   public InferenceJobConfig {
@@ -42,6 +43,7 @@ public record InferenceJobConfig(
     require(requestMaxBytes > 0, InferenceOptions.REQUEST_MAX_BYTES.key() + " must be > 0");
     require(replyMaxBytes > 0, InferenceOptions.REPLY_MAX_BYTES.key() + " must be > 0");
     require(memoryFactor > 0, InferenceOptions.MEMORY_FACTOR.key() + " must be > 0");
+    require(metricsMaxModels >= 1, InferenceOptions.METRICS_MAX_MODELS.key() + " must be >= 1");
     Pattern.compile(replyTopicPattern);
     require(
         Pattern.matches(replyTopicPattern, replyTopic),
@@ -80,7 +82,8 @@ public record InferenceJobConfig(
         conf.get(InferenceOptions.TRANSACTIONAL_ID_PREFIX),
         conf.get(InferenceOptions.TRANSACTION_TIMEOUT),
         conf.get(InferenceOptions.MAX_PARALLELISM),
-        conf.get(InferenceOptions.PASSTHROUGH));
+        conf.get(InferenceOptions.PASSTHROUGH),
+        conf.get(InferenceOptions.METRICS_MAX_MODELS));
   }
 
   /** Batches in flight per subtask. */

@@ -205,4 +205,13 @@ public final class InferenceOptions {
           .defaultValue(false)
           .withDescription(
               "Benchmark baseline: skip ONNX Runtime and return each input as its output.");
+
+  public static final ConfigOption<Integer> METRICS_MAX_MODELS =
+      key("inference.metrics.max-models")
+          .intType()
+          .defaultValue(100)
+          .withDescription(
+              "At most this many models get their own 'model' label on the job's metrics, per"
+                  + " operator; later ones share the label '_other'. Bounds the series a scrape"
+                  + " carries.");
 }

@@ -1,5 +1,6 @@
 package io.inferstream.job.operators;
 
+import io.inferstream.job.metrics.InferenceMetrics;
 import io.inferstream.job.records.Batch;
 import io.inferstream.job.records.OutboundRecord;
 import io.inferstream.job.records.Replies;
@@ -26,25 +27,35 @@ public class BatchInferenceFunction extends RichAsyncFunction<Batch, OutboundRec
   private final InferenceService.Settings serviceSettings;
   private final int maxReplyBytes;
   private final boolean passthrough;
+  private final int maxModelLabels;
   private transient InferenceService service;
+  private transient InferenceMetrics metrics;
+  private transient boolean observingSessions;
   private transient BatchRunner runner;
 
   public BatchInferenceFunction(
-      InferenceService.Settings serviceSettings, int maxReplyBytes, boolean passthrough) {
+      InferenceService.Settings serviceSettings,
+      int maxReplyBytes,
+      boolean passthrough,
+      int maxModelLabels) {
     this.serviceSettings = serviceSettings;
     this.maxReplyBytes = maxReplyBytes;
     this.passthrough = passthrough;
+    this.maxModelLabels = maxModelLabels;
   }
 
   @Override
   public void open(OpenContext context) {
     service = InferenceService.acquire(serviceSettings, GpuResources.index(getRuntimeContext()));
-    runner = new BatchRunner(maxReplyBytes);
+    metrics = new InferenceMetrics(getRuntimeContext().getMetricGroup(), maxModelLabels);
+    observingSessions = service.observeSessions(metrics);
+    runner = new BatchRunner(maxReplyBytes, metrics);
   }
 
   @Override
   public void close() {
     if (service != null) {
+      service.stopObservingSessions(metrics);
       InferenceService.release(service);
       service = null;
     }
@@ -52,6 +63,9 @@ public class BatchInferenceFunction extends RichAsyncFunction<Batch, OutboundRec
 
   @Override
   public void asyncInvoke(Batch batch, ResultFuture<OutboundRecord> resultFuture) {
+    if (!observingSessions && service.sessionsUnobserved()) {
+      observingSessions = service.observeSessions(metrics); // the observing subtask has closed
+    }
     try {
       service.executor().execute(() -> resultFuture.complete(infer(batch)));
     } catch (RejectedExecutionException e) {
@@ -73,6 +87,11 @@ public class BatchInferenceFunction extends RichAsyncFunction<Batch, OutboundRec
 
   @Override
   public void timeout(Batch batch, ResultFuture<OutboundRecord> resultFuture) {
+    if (metrics != null) { // null only before open(), in unit tests
+      for (int i = 0; i < batch.requests.length; i++) {
+        metrics.deadlineExceeded(batch.target.model);
+      }
+    }
     resultFuture.complete(
         errors(
             batch,

@@ -1,5 +1,6 @@
 package io.inferstream.job.operators;
 
+import io.inferstream.job.metrics.BatchMetrics;
 import io.inferstream.job.records.Batch;
 import io.inferstream.job.records.OutboundRecord;
 import io.inferstream.job.records.Replies;
@@ -26,9 +27,11 @@ public final class BatchRunner {
   private static final Logger LOG = LoggerFactory.getLogger(BatchRunner.class);
 
   private final int maxReplyBytes;
+  private final BatchMetrics metrics;
 
-  public BatchRunner(int maxReplyBytes) {
+  public BatchRunner(int maxReplyBytes, BatchMetrics metrics) {
     this.maxReplyBytes = maxReplyBytes;
+    this.metrics = metrics;
   }
 
   public List<OutboundRecord> run(Batch batch, BatchModel model) {
@@ -38,6 +41,7 @@ public final class BatchRunner {
     List<ServingRequest> live = new ArrayList<>(batch.requests.length);
     for (ServingRequest request : batch.requests) {
       if (request.expired(nowMillis)) {
+        metrics.deadlineExceeded(batch.target.model);
         replies.add(
             Replies.error(
                 request, ErrorCode.DEADLINE_EXCEEDED, deadlineMessage(request, nowMillis)));
@@ -100,8 +104,11 @@ public final class BatchRunner {
       return;
     }
     long inferenceMicros = (System.nanoTime() - runStart) / 1000;
+    metrics.ran(batch.target.model, rows, requests.size(), inferenceMicros);
     for (int i = 0; i < requests.size(); i++) {
       ServingRequest request = requests.get(i);
+      long queueMicros = Math.max(0, startMicros - request.receivedMicros);
+      metrics.queued(batch.target.model, queueMicros);
       List<Tensor> selected = new ArrayList<>();
       for (Tensor output : outputs.get(i)) {
         if (request.wantsOutput(output.name())) {
@@ -113,7 +120,7 @@ public final class BatchRunner {
               InferenceResponse.BATCH_SIZE,
               rows,
               InferenceResponse.QUEUE_MICROS,
-              Math.max(0, startMicros - request.receivedMicros),
+              queueMicros,
               InferenceResponse.INFERENCE_MICROS,
               inferenceMicros,
               "device",

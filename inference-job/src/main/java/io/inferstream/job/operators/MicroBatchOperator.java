@@ -1,5 +1,6 @@
 package io.inferstream.job.operators;
 
+import io.inferstream.job.metrics.ModelCounter;
 import io.inferstream.job.records.Batch;
 import io.inferstream.job.records.Replies;
 import io.inferstream.job.records.ServingRequest;
@@ -32,15 +33,25 @@ public class MicroBatchOperator extends AbstractStreamOperator<Batch>
     implements OneInputStreamOperator<ServingRequest, Batch>, Triggerable<String, String> {
   private static final long serialVersionUID = 1L;
 
+  private final int maxModelLabels;
   private transient InternalTimerService<String> timers;
+  private transient ModelCounter deadlineExceeded;
 
   /** routing key -> batch group -> buffer. */
   private transient Map<String, Map<String, GroupBuffer>> buffers;
+
+  /**
+   * @param maxModelLabels at most this many models get their own {@code model} label on metrics
+   */
+  public MicroBatchOperator(int maxModelLabels) {
+    this.maxModelLabels = maxModelLabels;
+  }
 
   @Override
   public void open() throws Exception {
     super.open();
     timers = getInternalTimerService("micro-batch-timers", StringSerializer.INSTANCE, this);
+    deadlineExceeded = new ModelCounter(getMetricGroup(), "deadlineExceeded", maxModelLabels);
     buffers = new HashMap<>();
   }
 
@@ -131,6 +142,7 @@ public class MicroBatchOperator extends AbstractStreamOperator<Batch>
   }
 
   private void reject504(ServingRequest request, long now) {
+    deadlineExceeded.inc(request.target.model);
     output.collect(
         OperatorOutputs.REJECTED,
         new StreamRecord<>(

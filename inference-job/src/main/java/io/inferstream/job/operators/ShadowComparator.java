@@ -1,6 +1,7 @@
 package io.inferstream.job.operators;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.inferstream.job.metrics.ReplyMetrics;
 import io.inferstream.job.records.OutboundRecord;
 import io.inferstream.job.records.TensorData;
 import io.inferstream.job.runtime.InferenceService;
@@ -39,6 +40,7 @@ public class ShadowComparator extends AbstractStreamOperator<OutboundRecord>
   private transient Map<String, Half> waiting;
   private transient Map<String, Stats> stats;
   private transient boolean changed;
+  private transient ReplyMetrics replyMetrics;
 
   private record Half(OutboundRecord record, long arrivedMillis) {}
 
@@ -61,6 +63,7 @@ public class ShadowComparator extends AbstractStreamOperator<OutboundRecord>
     super.open();
     waiting = new HashMap<>();
     stats = new HashMap<>();
+    replyMetrics = new ReplyMetrics(getMetricGroup());
     scheduleReport();
   }
 
@@ -72,6 +75,7 @@ public class ShadowComparator extends AbstractStreamOperator<OutboundRecord>
   @Override
   public void processElement(StreamRecord<OutboundRecord> element) {
     OutboundRecord record = element.getValue();
+    replyMetrics.count(record); // shadow copies are not counted
     if (record.model == null) {
       output.collect(element); // the common case: a plain reply
       return;

@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +66,9 @@ public final class InferenceService {
   private final ArtifactCache artifacts;
   private final StatusPublisher status;
   private final Map<String, Entry> sessions = new ConcurrentHashMap<>();
+
+  /** Who is told of session events besides the status topic: one subtask's metrics, or null. */
+  private volatile Consumer<ModelStatusEvent> sessionObserver;
 
   /** A session being loaded, loaded, or failed (kept a while so failures are not retried hot). */
   private static final class Entry {
@@ -335,9 +339,34 @@ public final class InferenceService {
   /** Removes the session from the cache; it closes once its running batches are done. */
   private void unload(Entry entry, String why) {
     if (sessions.remove(entry.target.sessionKey(), entry)) {
-      entry.loaded().retire();
+      LoadedSession session = entry.loaded();
+      session.retire();
       LOG.info("Unloading {}: {}", entry.target, why);
-      publish(entry.target, ModelStatusEvent.State.UNLOADED, null, why, 0);
+      publish(entry.target, ModelStatusEvent.State.UNLOADED, session.model().device(), why, 0);
+    }
+  }
+
+  /**
+   * Makes {@code observer} the one that hears of this task manager's session events (loads,
+   * failures, unloads), unless another already does: events are task-manager wide, and one listener
+   * per task manager counts each once. Returns whether it was taken on.
+   */
+  public synchronized boolean observeSessions(Consumer<ModelStatusEvent> observer) {
+    if (sessionObserver != null) {
+      return sessionObserver == observer;
+    }
+    sessionObserver = observer;
+    return true;
+  }
+
+  /** Whether nobody hears session events: the last observer left (cheap; no lock). */
+  public boolean sessionsUnobserved() {
+    return sessionObserver == null;
+  }
+
+  public synchronized void stopObservingSessions(Consumer<ModelStatusEvent> observer) {
+    if (sessionObserver == observer) {
+      sessionObserver = null;
     }
   }
 
@@ -352,7 +381,7 @@ public final class InferenceService {
       String device,
       String cause,
       long millis) {
-    status.publish(
+    ModelStatusEvent event =
         new ModelStatusEvent(
             target.model,
             target.version,
@@ -363,7 +392,12 @@ public final class InferenceService {
             cause,
             millis,
             System.currentTimeMillis(),
-            null));
+            null);
+    status.publish(event);
+    Consumer<ModelStatusEvent> observer = sessionObserver;
+    if (observer != null) {
+      observer.accept(event);
+    }
   }
 
   /** Sessions loaded now (for tests). */

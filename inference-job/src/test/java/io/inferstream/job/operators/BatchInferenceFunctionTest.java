@@ -20,7 +20,7 @@ class BatchInferenceFunctionTest {
 
   @Test
   void aTimedOutBatchAnswers504ToEveryRequestInIt() {
-    BatchInferenceFunction function = new BatchInferenceFunction(null, 1 << 20, false);
+    BatchInferenceFunction function = new BatchInferenceFunction(null, 1 << 20, false, 100);
     BatchingConfig batching = new BatchingConfig(8, List.of(), 1000);
     ServingRequest a = TestModels.request("a", 1, Priority.NORMAL, batching);
     ServingRequest b = TestModels.request("b", 2, Priority.NORMAL, batching);

@@ -3,6 +3,7 @@ package io.inferstream.job.operators;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inferstream.job.TestModels;
+import io.inferstream.job.metrics.BatchMetrics;
 import io.inferstream.job.records.Batch;
 import io.inferstream.job.records.OutboundRecord;
 import io.inferstream.job.records.ServingRequest;
@@ -58,7 +59,8 @@ class BatchRunnerTest {
     }
     PoisonSensitiveModel model = new PoisonSensitiveModel();
     List<OutboundRecord> replies =
-        new BatchRunner(1 << 20).run(new Batch(TestModels.target(), requests, 8), model);
+        new BatchRunner(1 << 20, BatchMetrics.NONE)
+            .run(new Batch(TestModels.target(), requests, 8), model);
 
     assertThat(replies).hasSize(8);
     Map<String, Integer> status =
@@ -84,7 +86,7 @@ class BatchRunnerTest {
     ServingRequest request = TestModels.request("b1", 2, Priority.NORMAL);
     request.binaryOutputAll = true;
     List<OutboundRecord> replies =
-        new BatchRunner(1 << 20)
+        new BatchRunner(1 << 20, BatchMetrics.NONE)
             .run(
                 new Batch(TestModels.target(), new ServingRequest[] {request}, 2),
                 new PoisonSensitiveModel());
@@ -103,7 +105,7 @@ class BatchRunnerTest {
   void aReplyOverTheLimitBecomesAnErrorReply() {
     ServingRequest request = TestModels.request("big", 64, Priority.NORMAL);
     List<OutboundRecord> replies =
-        new BatchRunner(200)
+        new BatchRunner(200, BatchMetrics.NONE)
             .run(
                 new Batch(TestModels.target(), new ServingRequest[] {request}, 64),
                 new PoisonSensitiveModel());
@@ -118,7 +120,7 @@ class BatchRunnerTest {
     late.deadline = 1;
     PoisonSensitiveModel model = new PoisonSensitiveModel();
     List<OutboundRecord> replies =
-        new BatchRunner(1 << 20)
+        new BatchRunner(1 << 20, BatchMetrics.NONE)
             .run(
                 new Batch(
                     TestModels.target(),
@@ -127,5 +129,46 @@ class BatchRunnerTest {
                 model);
     assertThat(replies).extracting(r -> r.status).containsExactlyInAnyOrder(504, 200);
     assertThat(model.batchSizes).containsExactly(1);
+  }
+
+  /** Records what the runner reports. */
+  private static final class RecordingMetrics implements BatchMetrics {
+    final List<String> runs = new ArrayList<>();
+    int queued;
+    int deadlines;
+
+    @Override
+    public void ran(String model, long rows, int requests, long inferenceMicros) {
+      runs.add(model + ":" + rows + "/" + requests);
+    }
+
+    @Override
+    public void queued(String model, long queueMicros) {
+      queued++;
+    }
+
+    @Override
+    public void deadlineExceeded(String model) {
+      deadlines++;
+    }
+  }
+
+  @Test
+  void reportsEachSuccessfulRunEachQueuedRequestAndEachDeadline() {
+    ServingRequest[] requests = new ServingRequest[5];
+    for (int i = 0; i < 4; i++) {
+      requests[i] = TestModels.request(i == 3 ? "poison-3" : "r" + i, 2, Priority.NORMAL);
+    }
+    requests[4] = TestModels.request("late", 1, Priority.NORMAL);
+    requests[4].deadline = 1;
+    RecordingMetrics metrics = new RecordingMetrics();
+    new BatchRunner(1 << 20, metrics)
+        .run(new Batch(TestModels.target(), requests, 9), new PoisonSensitiveModel());
+
+    String model = TestModels.target().model;
+    // 4 live requests fail together; the clean half runs, the poisoned half splits again
+    assertThat(metrics.runs).containsExactly(model + ":4/2", model + ":2/1");
+    assertThat(metrics.queued).isEqualTo(3);
+    assertThat(metrics.deadlines).isEqualTo(1);
   }
 }

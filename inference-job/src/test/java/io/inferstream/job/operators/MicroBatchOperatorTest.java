@@ -23,7 +23,7 @@ class MicroBatchOperatorTest {
 
   private void open(BatchingConfig batching) throws Exception {
     this.batching = batching;
-    operator = new MicroBatchOperator();
+    operator = new MicroBatchOperator(100);
     harness =
         new KeyedOneInputStreamOperatorTestHarness<>(operator, r -> r.routingKey, Types.STRING);
     harness.setProcessingTime(1_000);

@@ -2,6 +2,7 @@ package io.inferstream.job.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.sun.net.httpserver.HttpServer;
 import io.inferstream.job.records.ServingRequest;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -170,6 +172,31 @@ class InferenceServiceTest {
         "idle unload", Duration.ofSeconds(20), () -> states("1.0.0").contains(State.UNLOADED));
     assertThat(session.isClosed()).isTrue();
     assertThat(service.isReady(v1)).isFalse();
+  }
+
+  @Test
+  void oneObserverHearsSessionEventsWithTheDeviceOnLoadAndUnload() throws Exception {
+    start(1 << 30, 600_000);
+    List<ModelStatusEvent> first = new CopyOnWriteArrayList<>();
+    List<ModelStatusEvent> second = new CopyOnWriteArrayList<>();
+    Consumer<ModelStatusEvent> firstObserver = first::add;
+    Consumer<ModelStatusEvent> secondObserver = second::add;
+    assertThat(service.observeSessions(firstObserver)).isTrue();
+    assertThat(service.observeSessions(secondObserver)).isFalse();
+
+    ServingTarget v1 = target("1.0.0", 2f, 1);
+    service.lease(v1).close();
+    Await.until(
+        "idle unload", Duration.ofSeconds(20), () -> states("1.0.0").contains(State.UNLOADED));
+    assertThat(first)
+        .extracting(ModelStatusEvent::state, ModelStatusEvent::device)
+        .containsExactly(
+            tuple(State.LOADING, null), tuple(State.READY, "cpu"), tuple(State.UNLOADED, "cpu"));
+    assertThat(second).isEmpty();
+
+    service.stopObservingSessions(firstObserver);
+    assertThat(service.sessionsUnobserved()).isTrue();
+    assertThat(service.observeSessions(secondObserver)).isTrue();
   }
 
   @Test
