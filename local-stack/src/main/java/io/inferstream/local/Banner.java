@@ -100,6 +100,72 @@ final class Banner {
     return out.toString();
   }
 
+  /**
+   * What {@code up --no-job} prints: where the broker and the registry are, and how to run the job
+   * on a standalone Flink cluster ({@code bin/flink-cluster}, next to the launcher).
+   */
+  static String renderWithoutJob(
+      LocalStack.Settings settings,
+      List<ModelSpec> models,
+      double startSeconds,
+      String launcher,
+      Path logFile) {
+    String bootstrap = settings.bootstrapServers();
+    Path launcherPath = Path.of(launcher);
+    String flinkCluster = launcherPath.resolveSibling("flink-cluster").toString();
+    StringBuilder out = new StringBuilder();
+    out.append('\n')
+        .append(READY_LINE)
+        .append(
+            String.format(
+                Locale.ROOT,
+                ": Kafka and the model registry, no Flink job (started in %.1f s)%n%n",
+                startSeconds));
+    row(out, "Kafka bootstrap", bootstrap);
+    row(out, "Model registry", settings.registryUrl() + "/api/v1/models");
+    row(out, "Data directory", settings.home().root().toString());
+    if (logFile != null) {
+      row(out, "Log", logFile.toString());
+    }
+    boolean first = true;
+    for (ModelSpec model : models) {
+      row(out, first ? "Models" : "", describe(model));
+      first = false;
+    }
+    out.append(String.format("%nRun the inference job on a standalone Flink cluster:%n"))
+        .append("  ")
+        .append(flinkCluster)
+        .append(" start\n")
+        .append("  ")
+        .append(flinkCluster)
+        .append(" flink run -d ")
+        .append(jobJar(launcherPath))
+        .append(" \\\n      --inference.kafka.bootstrap-servers ")
+        .append(bootstrap)
+        .append('\n');
+    out.append(String.format("%nThen send a request:%n"))
+        .append("  ")
+        .append(launcher)
+        .append(" infer ")
+        .append(exampleModel(models))
+        .append(" '[[1,2,3,4]]'")
+        .append(settings.kafkaPort() == 9092 ? "" : " --bootstrap " + bootstrap)
+        .append('\n');
+    out.append(String.format("%nPress Ctrl-C to stop.%n"));
+    return out.toString();
+  }
+
+  /** The job jar of the repository the launcher belongs to (inference-job's shaded jar). */
+  static Path jobJar(Path launcher) {
+    Path bin = launcher.getParent();
+    Path root = bin == null || bin.getParent() == null ? Path.of("") : bin.getParent();
+    String version = Banner.class.getPackage().getImplementationVersion();
+    return root.resolve("inference-job")
+        .resolve("target")
+        .resolve(
+            "inferstream-inference-job-" + (version == null ? "<version>" : version) + "-job.jar");
+  }
+
   private static void row(StringBuilder out, String label, String value) {
     out.append(String.format("  %-16s %s%n", label, value));
   }

@@ -43,10 +43,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The embedded stack in this JVM: a KRaft broker, the inference topics, the model registry (which
  * registers the demo models) and a Flink MiniCluster (web UI, RocksDB, checkpoints) running the
- * inference job over the Kafka sources and sinks.
+ * inference job over the Kafka sources and sinks. Without the job ({@link Settings#runJob} false)
+ * it is the broker and the registry that a standalone Flink cluster's job uses.
  *
- * <p>{@link #start} returns once every task of the job is running; {@link #close} cancels the job,
- * closes the MiniCluster and then the broker, and may be called from any thread, more than once.
+ * <p>{@link #start} returns once every task of the job is running (or, without the job, once the
+ * registry serves); {@link #close} cancels the job, closes the MiniCluster and then the broker, and
+ * may be called from any thread, more than once.
  */
 public final class LocalStack implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
@@ -56,7 +58,12 @@ public final class LocalStack implements AutoCloseable {
   private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
-  /** How the stack is laid out; ports are the fixed ones of DESIGN.md unless a test overrides. */
+  /**
+   * How the stack is laid out; ports are the fixed ones of DESIGN.md unless a test overrides.
+   *
+   * @param runJob false: only the broker (with the topics) and the registry (seeded), no
+   *     MiniCluster and no job, for a job that runs on a standalone Flink cluster
+   */
   public record Settings(
       InferstreamHome home,
       Path modelRepository,
@@ -65,7 +72,8 @@ public final class LocalStack implements AutoCloseable {
       int registryPort,
       int parallelism,
       Duration checkpointInterval,
-      boolean clean) {
+      boolean clean,
+      boolean runJob) {
     public Settings {
       Objects.requireNonNull(home, "home");
       Objects.requireNonNull(modelRepository, "modelRepository");
@@ -158,12 +166,15 @@ public final class LocalStack implements AutoCloseable {
       throw new IllegalArgumentException(
           "model repository " + models + " is not a directory (set it with --models DIR)");
     }
-    Ports.requireFree(
+    Map<Integer, String> ports =
         Ports.of(
             settings.kafkaPort(), "Kafka, --kafka-port",
             settings.controllerPort(), "Kafka controller, --kafka-port + 1",
-            settings.webPort(), "Flink web UI, --web-port",
-            settings.registryPort(), "model registry, --registry-port"));
+            settings.registryPort(), "model registry, --registry-port");
+    if (settings.runJob()) {
+      ports.put(settings.webPort(), "Flink web UI, --web-port");
+    }
+    Ports.requireFree(ports);
     settings.home().lock();
     locked = true;
     if (settings.clean()) {
@@ -226,6 +237,9 @@ public final class LocalStack implements AutoCloseable {
       progress.accept("Registered " + String.join(", ", seeded) + " from " + models);
     }
     checkStop(stopRequested);
+    if (!settings.runJob()) {
+      return;
+    }
 
     progress.accept(
         "Starting Flink (web UI on "

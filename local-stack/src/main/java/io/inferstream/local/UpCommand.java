@@ -75,6 +75,14 @@ final class UpCommand implements Callable<Integer> {
       description = "Delete the broker data and checkpoints in $INFERSTREAM_HOME first.")
   boolean clean;
 
+  @Option(
+      names = "--no-job",
+      description =
+          "Only the broker (with the topics) and the model registry (with the models): no Flink"
+              + " MiniCluster and no job. For the job on a standalone Flink cluster"
+              + " (bin/flink-cluster start, then flink run; the banner says how).")
+  boolean noJob;
+
   @Override
   public Integer call() {
     PrintStream out = System.out;
@@ -93,7 +101,8 @@ final class UpCommand implements Callable<Integer> {
               registryPort,
               parallelism,
               Duration.ofSeconds(Math.max(1, checkpointSeconds)),
-              clean);
+              clean,
+              !noJob);
     } catch (IllegalArgumentException e) {
       err.println("inferstream: " + e.getMessage());
       return InferstreamCli.EXIT_UNAVAILABLE;
@@ -130,8 +139,11 @@ final class UpCommand implements Callable<Integer> {
     double seconds = (System.nanoTime() - started) / 1e9;
     log.info("Local stack up in {} s", String.format("%.1f", seconds));
     out.print(
-        Banner.render(
-            settings, stack.models(), seconds, launcher(), Path.of(logFile()).normalize()));
+        noJob
+            ? Banner.renderWithoutJob(
+                settings, stack.models(), seconds, launcher(), Path.of(logFile()).normalize())
+            : Banner.render(
+                settings, stack.models(), seconds, launcher(), Path.of(logFile()).normalize()));
     out.flush();
 
     int code = 0;

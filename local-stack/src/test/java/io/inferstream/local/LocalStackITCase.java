@@ -9,6 +9,7 @@ import io.inferstream.onnx.testing.TinyOnnx;
 import io.inferstream.schemas.InferenceRequest;
 import io.inferstream.schemas.InferenceResponse;
 import io.inferstream.schemas.Tensor;
+import io.inferstream.schemas.Topics;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -26,7 +27,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -133,6 +137,64 @@ class LocalStackITCase {
     assertThat(Files.exists(home.resolve("kafka").resolve("meta.properties")))
         .as("broker data kept in INFERSTREAM_HOME")
         .isTrue();
+  }
+
+  @Test
+  void upWithoutJobServesTheBrokerAndRegistryAndSaysHowToRunTheJobOnFlink() throws Exception {
+    int[] kafka = freePortPair();
+    int web = freePort(kafka);
+    int registry = freePort(new int[] {kafka[0], kafka[1], web});
+    process =
+        startLauncher(
+            "up",
+            "--no-job",
+            "--kafka-port",
+            kafka[0],
+            "--web-port",
+            web,
+            "--registry-port",
+            registry);
+
+    awaitLine(Banner.READY_LINE, READY_TIMEOUT);
+    String bootstrap = "localhost:" + kafka[0];
+    assertThat(outputText())
+        .contains(
+            "no Flink job",
+            "Registered affine:1.0.0",
+            "http://localhost:" + registry + "/api/v1/models",
+            "flink-cluster start",
+            "flink-cluster flink run -d ",
+            "inference-job/target/inferstream-inference-job-",
+            "--inference.kafka.bootstrap-servers " + bootstrap)
+        .doesNotContain("Flink web UI");
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS))
+          .contains(
+              Topics.REQUESTS,
+              Topics.REPLIES,
+              Topics.DEAD_LETTERS,
+              Topics.MODEL_REGISTRY,
+              Topics.MODEL_STATUS);
+    }
+    HttpResponse<String> models =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + registry + "/api/v1/models/affine"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(models.statusCode()).as(models.body()).isEqualTo(200);
+    assertThat(models.body()).contains("\"1.0.0\"");
+    assertThat(accepts(web)).as("no MiniCluster, so nothing on the web port %d", web).isFalse();
+
+    signal("INT", process.pid());
+    assertThat(process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+        .as("stopped within %s; output:%n%s", STOP_TIMEOUT, outputText())
+        .isTrue();
+    assertThat(process.exitValue()).as("exit code; output:%n%s", outputText()).isZero();
+    assertThat(accepts(kafka[0])).as("Kafka port %d still open", kafka[0]).isFalse();
+    assertThat(accepts(registry)).as("registry port %d still open", registry).isFalse();
   }
 
   @Test
