@@ -8,6 +8,7 @@ import io.inferstream.client.InferenceClient;
 import io.inferstream.client.InferenceReply;
 import io.inferstream.schemas.InferenceHeaders;
 import io.inferstream.schemas.InferenceRequest;
+import io.inferstream.schemas.InferenceResponse;
 import io.inferstream.schemas.Tensor;
 import io.inferstream.schemas.Topics;
 import java.net.URI;
@@ -46,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(OrderAnnotation.class)
 class StandaloneClusterITCase {
   private static final Duration RUNNING_TIMEOUT = Duration.ofMinutes(2);
-  private static final Duration REPLY_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration REPLY_TIMEOUT = AffineRequests.REPLY_TIMEOUT;
   private static final Duration METRIC_TIMEOUT = Duration.ofSeconds(45);
 
   /** Flink's name for an operator metric: scope, then the groups ("model" is a key group). */
@@ -258,20 +259,8 @@ class StandaloneClusterITCase {
   }
 
   private void assertAffineAnswers(String requestId) {
-    Tensor x = Tensor.ofFloats("input", new long[] {2, 4}, 1, 2, 3, 4, -1.5f, 0, 0.25f, 100);
-    InferenceReply reply =
-        client.send(
-            InferenceCall.builder()
-                .model("affine")
-                .request(InferenceRequest.of(requestId, x))
-                .timeout(REPLY_TIMEOUT)
-                .build());
-    assertThat(reply.status()).as(new String(reply.body(), StandardCharsets.UTF_8)).isEqualTo(200);
-    Tensor y = reply.response().output("output");
-    assertThat(y.shape()).containsExactly(2, 4);
-    // y = 2x + 1, exactly representable in FP32
-    assertThat(y.asFloats()).containsExactly(3, 5, 7, 9, -2, 1, 1.5f, 201);
-    assertThat(reply.response().parameters()).containsEntry("device", "cpu");
+    InferenceResponse response = AffineRequests.assertAnswers(client, "affine", requestId);
+    assertThat(response.parameters()).containsEntry("device", "cpu");
   }
 
   private String onlyTaskManagerId() {
