@@ -15,8 +15,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer.OrderAnnotation;
@@ -35,8 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(OrderAnnotation.class)
 class GpuFallbackITCase {
-  private static final Duration RUNNING_TIMEOUT = Duration.ofMinutes(2);
-
   /** Demo model from models/, device auto in its config.json. */
   private static final String AUTO = "affine";
 
@@ -48,23 +44,17 @@ class GpuFallbackITCase {
 
   @TempDir static Path temp;
 
-  private final FreePorts ports = new FreePorts();
-  private KafkaAndRegistry services;
+  private JobOnCluster fixture;
   private StandaloneCluster cluster;
   private InferenceClient client;
-  private String jobId;
 
   @BeforeAll
   void startGpuClusterAndRegisterACudaModel() throws Exception {
-    services = KafkaAndRegistry.start(ports, temp.resolve("inferstream"));
-    cluster =
-        new StandaloneCluster(temp.resolve("flink-home-gpu"), true, ports, temp.resolve("data"));
-    cluster.start();
-    jobId = cluster.submit(StandaloneCluster.jobJar(), services.bootstrapServers());
-    cluster.awaitAllTasksRunning(jobId, RUNNING_TIMEOUT);
-    client = InferenceClient.builder().bootstrapServers(services.bootstrapServers()).build();
+    fixture = JobOnCluster.start(temp, true);
+    cluster = fixture.cluster();
+    client = fixture.client();
 
-    String model = services.registryUrl() + "/api/v1/models/" + CUDA;
+    String model = fixture.services().registryUrl() + "/api/v1/models/" + CUDA;
     Path onnx = StandaloneCluster.projectRoot().resolve("models/affine/1/model.onnx");
     assertThat(
             http(
@@ -80,21 +70,9 @@ class GpuFallbackITCase {
 
   @AfterAll
   void stopEverything() {
-    try (KafkaAndRegistry stopLast = services;
-        StandaloneCluster stopSecond = cluster;
-        InferenceClient stopFirst = client) {
-      if (cluster != null) {
-        cluster.stop();
-      }
+    if (fixture != null) {
+      fixture.close();
     }
-    List<Integer> used = new ArrayList<>();
-    if (cluster != null) {
-      used.addAll(cluster.ports());
-    }
-    if (services != null) {
-      used.addAll(services.ports());
-    }
-    assertThat(used).noneMatch(FreePorts::accepts);
   }
 
   @Test
@@ -137,8 +115,7 @@ class GpuFallbackITCase {
         .contains("'" + CUDA + "'")
         .contains("requires device cuda, but CUDA cannot be used here");
 
-    cluster.awaitAllTasksRunning(jobId, Duration.ofSeconds(10));
-    assertThat(cluster.rest().get("/jobs/" + jobId).path("state").asText()).isEqualTo("RUNNING");
+    cluster.awaitAllTasksRunning(fixture.jobId(), Duration.ofSeconds(10));
     InferenceResponse again = AffineRequests.assertAnswers(client, AUTO, "gpu-auto-2");
     assertThat(again.parameters()).containsEntry("device", "cpu");
   }

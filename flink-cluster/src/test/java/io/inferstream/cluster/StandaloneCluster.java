@@ -176,6 +176,7 @@ final class StandaloneCluster implements AutoCloseable {
     succeed("stop");
   }
 
+  /** {@code bin/flink-cluster stop}, then kills whatever of its JVMs still runs. */
   @Override
   public void close() {
     if (Files.isDirectory(home.resolve("run"))) {

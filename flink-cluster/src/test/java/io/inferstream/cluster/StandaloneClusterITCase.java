@@ -46,7 +46,6 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(OrderAnnotation.class)
 class StandaloneClusterITCase {
-  private static final Duration RUNNING_TIMEOUT = Duration.ofMinutes(2);
   private static final Duration REPLY_TIMEOUT = AffineRequests.REPLY_TIMEOUT;
   private static final Duration METRIC_TIMEOUT = Duration.ofSeconds(45);
 
@@ -57,49 +56,28 @@ class StandaloneClusterITCase {
 
   @TempDir static Path temp;
 
-  private final FreePorts ports = new FreePorts();
-  private KafkaAndRegistry services;
+  private JobOnCluster fixture;
   private StandaloneCluster cluster;
   private InferenceClient client;
-  private String jobId;
 
   @BeforeAll
   void startBrokerRegistryClusterAndJob() {
-    services = KafkaAndRegistry.start(ports, temp.resolve("inferstream"));
-    cluster = new StandaloneCluster(temp.resolve("flink-home"), false, ports, temp.resolve("data"));
-    cluster.start();
-    jobId = cluster.submit(StandaloneCluster.jobJar(), services.bootstrapServers());
-    cluster.awaitAllTasksRunning(jobId, RUNNING_TIMEOUT);
-    client = InferenceClient.builder().bootstrapServers(services.bootstrapServers()).build();
+    fixture = JobOnCluster.start(temp, false);
+    cluster = fixture.cluster();
+    client = fixture.client();
   }
 
   @AfterAll
   void stopEverythingAndFreeThePorts() {
-    try (KafkaAndRegistry stopLast = services;
-        StandaloneCluster stopSecond = cluster;
-        InferenceClient stopFirst = client) {
-      if (cluster != null) {
-        cluster.stop();
-        for (String component :
-            List.of(StandaloneCluster.TASK_MANAGER, StandaloneCluster.JOB_MANAGER)) {
-          assertThat(cluster.pid(component)).as("%s pid file", component).isEmpty();
-        }
-      }
+    if (fixture != null) {
+      fixture.close();
     }
-    List<Integer> used = new ArrayList<>();
-    if (cluster != null) {
-      used.addAll(cluster.ports());
-    }
-    if (services != null) {
-      used.addAll(services.ports());
-    }
-    assertThat(used).noneMatch(FreePorts::accepts);
   }
 
   @Test
   @Order(1)
   void jobRunsWithAllTasksOnTheTaskManagerAndAnswers() {
-    JsonNode job = cluster.rest().jobOverview(jobId);
+    JsonNode job = cluster.rest().jobOverview(fixture.jobId());
     assertThat(job.path("state").asText()).isEqualTo("RUNNING");
     assertThat(job.path("tasks").path("running").asInt())
         .isEqualTo(job.path("tasks").path("total").asInt())
@@ -122,7 +100,7 @@ class StandaloneClusterITCase {
     PrometheusText taskManager = scrape(cluster.prometheusPort(StandaloneCluster.TASK_MANAGER));
     assertThat(taskManager.samples("flink_taskmanager_job_task_numRecordsIn", s -> true))
         .isNotEmpty()
-        .allSatisfy(s -> assertThat(s.label("job_id")).isEqualTo(jobId));
+        .allSatisfy(s -> assertThat(s.label("job_id")).isEqualTo(fixture.jobId()));
     // metrics.reporter.prom.scope.variables.excludes: a restart must not start new series.
     assertThat(taskManager.samples())
         .noneMatch(s -> s.labels().containsKey("task_attempt_id"))
@@ -211,6 +189,7 @@ class StandaloneClusterITCase {
         .noneMatch(s -> s.labels().containsKey("task_attempt_num"));
 
     // The web UI reads the same metric through the REST API (refreshed every 10 s).
+    String jobId = fixture.jobId();
     String vertex = cluster.rest().vertexId(jobId, "infer");
     String base = "/jobs/" + jobId + "/vertices/" + vertex;
     Await.until(
@@ -240,12 +219,11 @@ class StandaloneClusterITCase {
     long taskManagerPid = cluster.pid(StandaloneCluster.TASK_MANAGER).orElseThrow();
     String taskManagerId = onlyTaskManagerId();
 
-    String output = cluster.flink("cancel", jobId);
-    assertThat(output).contains(jobId);
-    cluster.awaitJobState(jobId, "CANCELED", RUNNING_TIMEOUT);
+    String cancelled = fixture.jobId();
+    assertThat(cluster.flink("cancel", cancelled)).contains(cancelled);
+    cluster.awaitJobState(cancelled, "CANCELED", JobOnCluster.RUNNING_TIMEOUT);
 
-    jobId = cluster.submit(StandaloneCluster.jobJar(), services.bootstrapServers());
-    cluster.awaitAllTasksRunning(jobId, RUNNING_TIMEOUT);
+    String jobId = fixture.submit();
     assertThat(onlyTaskManagerId()).as("no TaskManager restart").isEqualTo(taskManagerId);
     assertThat(ProcessHandle.of(taskManagerPid).map(ProcessHandle::isAlive)).contains(true);
 
@@ -273,7 +251,7 @@ class StandaloneClusterITCase {
   private void sendWithForbiddenReplyTopic(String requestId) throws Exception {
     Map<String, Object> config =
         Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, services.bootstrapServers(),
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, fixture.services().bootstrapServers(),
             ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
             ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
