@@ -89,14 +89,14 @@ wait_for "the job to run with all its tasks" 120 job_running
 say "results (CSVs in $WORK)"
 python3 - "$WORK/embedded.csv" "$WORK/standalone.csv" <<'PY'
 import csv, sys
-rows = [next(csv.DictReader(open(path))) for path in sys.argv[1:]]
-keys = ["achieved_per_s", "p50_ms", "p95_ms", "p99_ms", "max_ms", "queue_p50_ms", "inference_p50_ms", "ok", "errors", "timeouts"]
-print(f"{'':18}" + "".join(f"{k:>17}" for k in keys))
-for name, row in zip(["embedded", "standalone"], rows):
-    print(f"{name:18}" + "".join(f"{float(row[k]):>17.2f}" for k in keys))
-ratio = []
-for k in keys:
-    a, b = float(rows[0][k]), float(rows[1][k])
-    ratio.append(f"{b / a:>17.2f}" if a else f"{'-':>17}")
-print(f"{'standalone/embedded':18}" + "".join(ratio))
+embedded, standalone = (list(csv.DictReader(open(path))) for path in sys.argv[1:])
+keys = ["achieved_per_s", "p50_ms", "p95_ms", "p99_ms", "max_ms", "queue_p50_ms", "ok", "errors", "timeouts"]
+print(f"{'':22}" + "".join(f"{k:>15}" for k in keys))
+for e, s in zip(embedded, standalone):
+    load = "closed loop" if float(e["target_rate"]) == 0 else f"{float(e['target_rate']):g} req/s"
+    print(f"-- {e['model']}, {load}")
+    for name, row in (("embedded", e), ("standalone", s)):
+        print(f"{name:22}" + "".join(f"{float(row[k]):>15.2f}" for k in keys))
+    ratio = [f"{float(s[k]) / float(e[k]):>15.2f}" if float(e[k]) else f"{'-':>15}" for k in keys]
+    print(f"{'standalone/embedded':22}" + "".join(ratio))
 PY

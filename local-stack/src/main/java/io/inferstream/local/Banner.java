@@ -31,15 +31,7 @@ final class Banner {
     row(out, "Kafka bootstrap", bootstrap);
     row(out, "Flink web UI", settings.webUrl());
     row(out, "Model registry", settings.registryUrl() + "/api/v1/models");
-    row(out, "Data directory", settings.home().root().toString());
-    if (logFile != null) {
-      row(out, "Log", logFile.toString());
-    }
-    boolean first = true;
-    for (ModelSpec model : models) {
-      row(out, first ? "Models" : "", describe(model));
-      first = false;
-    }
+    dataLogAndModels(out, settings, logFile, models);
 
     String example = exampleModel(models);
     out.append(String.format("%nSend a request:%n"))
@@ -100,6 +92,19 @@ final class Banner {
     return out.toString();
   }
 
+  private static void dataLogAndModels(
+      StringBuilder out, LocalStack.Settings settings, Path logFile, List<ModelSpec> models) {
+    row(out, "Data directory", settings.home().root().toString());
+    if (logFile != null) {
+      row(out, "Log", logFile.toString());
+    }
+    boolean first = true;
+    for (ModelSpec model : models) {
+      row(out, first ? "Models" : "", describe(model));
+      first = false;
+    }
+  }
+
   /**
    * What {@code up --no-job} prints: where the broker and the registry are, and how to run the job
    * on a standalone Flink cluster ({@code bin/flink-cluster}, next to the launcher).
@@ -123,15 +128,7 @@ final class Banner {
                 startSeconds));
     row(out, "Kafka bootstrap", bootstrap);
     row(out, "Model registry", settings.registryUrl() + "/api/v1/models");
-    row(out, "Data directory", settings.home().root().toString());
-    if (logFile != null) {
-      row(out, "Log", logFile.toString());
-    }
-    boolean first = true;
-    for (ModelSpec model : models) {
-      row(out, first ? "Models" : "", describe(model));
-      first = false;
-    }
+    dataLogAndModels(out, settings, logFile, models);
     out.append(String.format("%nRun the inference job on a standalone Flink cluster:%n"))
         .append("  ")
         .append(flinkCluster)
