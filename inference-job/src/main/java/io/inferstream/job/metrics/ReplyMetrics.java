@@ -11,8 +11,8 @@ import org.apache.flink.metrics.MetricGroup;
  * Counts what leaves the job, under the {@code inferstream} group: {@code replies} (every answer
  * sent), {@code errors} with a {@code code} label (the {@link ErrorCode} name, so at most one
  * series per code; never the model, which an unknown-model request would make unbounded), and
- * {@code deadLetters} (raw records copied to the dead-letter topic). Shadow copies are not counted: they
- * are never sent. Used on the task thread only.
+ * {@code deadLetters} (raw records copied to the dead-letter topic). Shadow copies are not counted:
+ * they are never sent. Used on the task thread only.
  */
 public final class ReplyMetrics {
   private final MetricGroup group;
