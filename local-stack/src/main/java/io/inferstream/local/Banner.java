@@ -11,8 +11,11 @@ import java.util.stream.Collectors;
 
 /** What {@code up} prints once the stack serves: where things are and how to call a model. */
 final class Banner {
-  /** The first line of the banner; tests wait for it. */
+  /** The first line of the banner. */
   static final String READY_LINE = "Inferstream is up";
+
+  /** The banner's last line; tests wait for it before reading the banner. */
+  static final String LAST_LINE = "Press Ctrl-C to stop.";
 
   private Banner() {}
 
@@ -88,7 +91,7 @@ final class Banner {
         .append(example)
         .append('\n');
 
-    out.append(String.format("%nPress Ctrl-C to stop.%n"));
+    out.append(String.format("%n%s%n", LAST_LINE));
     return out.toString();
   }
 
@@ -148,7 +151,7 @@ final class Banner {
         .append(" '[[1,2,3,4]]'")
         .append(settings.kafkaPort() == 9092 ? "" : " --bootstrap " + bootstrap)
         .append('\n');
-    out.append(String.format("%nPress Ctrl-C to stop.%n"));
+    out.append(String.format("%n%s%n", LAST_LINE));
     return out.toString();
   }
 

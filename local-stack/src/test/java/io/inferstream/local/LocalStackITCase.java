@@ -65,7 +65,7 @@ class LocalStackITCase {
         startLauncher(
             "up", "--kafka-port", kafka[0], "--web-port", web, "--registry-port", registry);
 
-    awaitLine(Banner.READY_LINE, READY_TIMEOUT);
+    awaitLine(Banner.LAST_LINE, READY_TIMEOUT); // the whole banner, not its first line
     assertThat(outputText())
         .contains(
             "localhost:" + kafka[0],
@@ -155,7 +155,7 @@ class LocalStackITCase {
             "--registry-port",
             registry);
 
-    awaitLine(Banner.READY_LINE, READY_TIMEOUT);
+    awaitLine(Banner.LAST_LINE, READY_TIMEOUT); // the whole banner, not its first line
     String bootstrap = "localhost:" + kafka[0];
     assertThat(outputText())
         .contains(
