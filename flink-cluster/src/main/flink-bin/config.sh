@@ -42,7 +42,9 @@ flink_bash_java_utils() {
   local output status
   output="$("$JAVA_RUN" -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$FLINK_CLASSPATH" \
     org.apache.flink.runtime.util.bash.BashJavaUtils "$@" 2>&1)" && status=0 || status=$?
-  if [ "$status" -ne 0 ] || ! printf '%s\n' "$output" | grep -q '^BASH_JAVA_UTILS_EXEC_RESULT:'; then
+  # grep reads a here-string, not a pipe: under pipefail, `printf | grep -q` fails at random when
+  # grep exits at its first match before printf has written everything (SIGPIPE).
+  if [ "$status" -ne 0 ] || ! grep -q '^BASH_JAVA_UTILS_EXEC_RESULT:' <<<"$output"; then
     printf 'flink: BashJavaUtils %s failed:\n%s\n' "$1" "$output" >&2
     return 1
   fi
