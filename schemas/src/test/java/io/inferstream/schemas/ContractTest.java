@@ -44,6 +44,17 @@ class ContractTest {
   }
 
   @Test
+  void schemaNamesTheNonFiniteFloatStringsTheCodecWritesAndReads() throws Exception {
+    List<String> names = new ArrayList<>();
+    read("tensor").at("/$defs/nonFinite/enum").forEach(n -> names.add(n.asText()));
+    assertThat(names)
+        .containsExactly(
+            TensorDataReader.NAN,
+            TensorDataReader.POSITIVE_INFINITY,
+            TensorDataReader.NEGATIVE_INFINITY);
+  }
+
+  @Test
   void modelSpecRoundTripsThroughJsonWithSnakeCaseNames() throws Exception {
     ModelSpec spec =
         new ModelSpec(
