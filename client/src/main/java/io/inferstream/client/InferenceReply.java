@@ -106,7 +106,11 @@ public final class InferenceReply {
       return -1;
     }
     try {
-      return Integer.parseInt(length.trim());
+      int value = Integer.parseInt(length.trim());
+      if (value < 0) {
+        throw new NumberFormatException("negative");
+      }
+      return value;
     } catch (NumberFormatException e) {
       throw new IllegalStateException(
           "reply to "

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.inferstream.schemas.ErrorBody;
 import io.inferstream.schemas.InferenceCodec;
+import io.inferstream.schemas.InferenceException;
 import io.inferstream.schemas.InferenceHeaders;
 import io.inferstream.schemas.InferenceRequest;
 import io.inferstream.schemas.InferenceResponse;
@@ -131,6 +132,35 @@ class InferenceClientTest {
     assertThatThrownBy(error::response)
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("status 404");
+  }
+
+  @Test
+  void aReplyWithNonFiniteFloatsDecodes() {
+    // the body the job writes for outputs NaN, +Infinity, -Infinity and 3
+    byte[] body =
+        utf8(
+            "{\"model_name\":\"affine\",\"model_version\":\"1.0.0\",\"id\":\"r\",\"outputs\":"
+                + "[{\"name\":\"output\",\"datatype\":\"FP32\",\"shape\":[4],"
+                + "\"data\":[\"NaN\",\"Infinity\",\"-Infinity\",3.0]}]}");
+    InferenceReply reply = new InferenceReply("r", 200, Map.of(), body);
+    assertThat(reply.response().output("output").asFloats())
+        .containsExactly(Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 3f);
+  }
+
+  @Test
+  void aHostileReplyBodyIsADecodingErrorNotACrash() {
+    byte[] bomb =
+        utf8(
+            "{\"model_name\":\"m\",\"outputs\":[{\"name\":\"y\",\"datatype\":\"FP32\","
+                + "\"shape\":[4611686018427387904],\"data\":[1]}]}");
+    assertThatThrownBy(() -> new InferenceReply("r", 200, Map.of(), bomb).response())
+        .isInstanceOf(InferenceException.class);
+    InferenceReply negative =
+        new InferenceReply(
+            "r", 200, Map.of(InferenceHeaders.INFERENCE_HEADER_CONTENT_LENGTH, utf8("-3")), bomb);
+    assertThatThrownBy(negative::response)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("invalid inference-header-content-length");
   }
 
   @Test
