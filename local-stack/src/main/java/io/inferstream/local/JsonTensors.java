@@ -6,10 +6,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inferstream.schemas.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
-/** Reads a tensor from a nested JSON array such as {@code [[1,2,3,4]]}: shape [1,4], row-major. */
+/**
+ * Reads a tensor from a nested JSON array such as {@code [[1,2,3,4]]}: shape [1,4], row-major.
+ * Elements are numbers or the strings {@code "NaN"}, {@code "Infinity"} and {@code "-Infinity"}.
+ */
 final class JsonTensors {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The strings the codec writes non-finite values as (standard JSON has no literal for them). */
+  private static final Map<String, Float> NON_FINITE =
+      Map.of("NaN", Float.NaN, "Infinity", Float.POSITIVE_INFINITY, "-Infinity", Float.NEGATIVE_INFINITY);
 
   private JsonTensors() {}
 
@@ -53,6 +61,10 @@ final class JsonTensors {
       JsonNode node, long[] dims, int depth, String path, float[] values, int[] filled) {
     String where = path.isEmpty() ? "the input" : "element " + path;
     if (depth == dims.length) {
+      if (node.isTextual() && NON_FINITE.containsKey(node.textValue())) {
+        values[filled[0]++] = NON_FINITE.get(node.textValue());
+        return;
+      }
       if (!node.isNumber()) {
         throw new IllegalArgumentException(
             where

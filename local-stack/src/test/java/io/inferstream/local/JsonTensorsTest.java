@@ -18,6 +18,8 @@ class JsonTensorsTest {
     assertThat(t.asFloats()).containsExactly(1, 2, 3, 4, 0.5f, -1, 0, 1000);
 
     assertThat(JsonTensors.fp32("x", "[7]").shape()).containsExactly(1);
+    assertThat(JsonTensors.fp32("x", "[[\"NaN\",\"Infinity\",\"-Infinity\",1]]").asFloats())
+        .containsExactly(Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1f);
     assertThat(JsonTensors.fp32("x", "[[[1],[2]]]").shape()).containsExactly(1, 2, 1);
     assertThat(JsonTensors.fp32("x", "[]").shape()).containsExactly(0);
   }

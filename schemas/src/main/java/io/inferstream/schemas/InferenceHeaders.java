@@ -25,6 +25,9 @@ public final class InferenceHeaders {
   public static final String DEAD_LETTER_PARTITION = "dead-letter-partition";
   public static final String DEAD_LETTER_OFFSET = "dead-letter-offset";
 
+  /** Set when a dead letter had to drop the record's value to stay within the record limit. */
+  public static final String DEAD_LETTER_VALUE_DROPPED = "dead-letter-value-dropped";
+
   public static final String CONTENT_TYPE_JSON = "application/json";
   public static final String CONTENT_TYPE_BINARY = "application/octet-stream";
 

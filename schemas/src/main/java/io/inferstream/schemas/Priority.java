@@ -23,7 +23,9 @@ public enum Priority {
       default:
         throw new InferenceException(
             ErrorCode.BAD_REQUEST,
-            "invalid priority '" + value + "': expected high, normal or low");
+            "invalid priority '"
+                + (value.length() > 32 ? value.substring(0, 32) + "..." : value)
+                + "': expected high, normal or low");
     }
   }
 

@@ -9,19 +9,21 @@ import io.inferstream.job.records.TensorData;
 import io.inferstream.job.runtime.BatchModel;
 import io.inferstream.job.runtime.InferenceFailure;
 import io.inferstream.schemas.ErrorCode;
+import io.inferstream.schemas.InferenceException;
 import io.inferstream.schemas.InferenceResponse;
 import io.inferstream.schemas.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.util.ExceptionUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a batch and turns its outputs into one reply per request. A batch the model fails on is
- * split in halves and retried, so one poison request gets the error and every other request its
- * result.
+ * Runs a batch and turns its outputs into one reply per request. A batch the model fails on (or
+ * that fails to assemble) is split in halves and retried, so one poison request gets the error and
+ * every other request its result; a reply that fails to encode is that request's error alone.
  */
 public final class BatchRunner {
   private static final Logger LOG = LoggerFactory.getLogger(BatchRunner.class);
@@ -77,15 +79,21 @@ public final class BatchRunner {
     List<List<Tensor>> outputs;
     try {
       outputs = model.run(requests);
-    } catch (InferenceFailure failure) {
+    } catch (Throwable failure) {
+      // the model refused the batch, or assembling it failed on what one request carries
+      ExceptionUtils.rethrowIfFatalError(failure);
       if (requests.size() == 1) {
         ServingRequest poison = requests.get(0);
+        String cause =
+            failure instanceof InferenceFailure
+                ? failure.getMessage()
+                : RequestErrors.describe(failure);
         LOG.debug(
             "Request {} fails model {} {}: {}",
             poison.requestId,
             batch.target.model,
             batch.target.version,
-            failure.getMessage());
+            cause);
         replies.add(
             Replies.error(
                 poison,
@@ -95,7 +103,7 @@ public final class BatchRunner {
                     + "' "
                     + batch.target.version
                     + " failed on this request: "
-                    + failure.getMessage()));
+                    + cause));
         return;
       }
       int half = requests.size() / 2;
@@ -109,31 +117,49 @@ public final class BatchRunner {
       ServingRequest request = requests.get(i);
       long queueMicros = Math.max(0, startMicros - request.receivedMicros);
       metrics.queued(batch.target.model, queueMicros);
-      List<Tensor> selected = new ArrayList<>();
-      for (Tensor output : outputs.get(i)) {
-        if (request.wantsOutput(output.name())) {
-          selected.add(output);
-        }
+      try {
+        replies.add(
+            reply(batch, model, request, outputs.get(i), rows, queueMicros, inferenceMicros));
+      } catch (Throwable failure) {
+        InferenceException error =
+            RequestErrors.of(failure, "encoding the reply", request.requestId);
+        replies.add(Replies.error(request, error.code(), error.getMessage()));
       }
-      Map<String, Object> timings =
-          Map.of(
-              InferenceResponse.BATCH_SIZE,
-              rows,
-              InferenceResponse.QUEUE_MICROS,
-              queueMicros,
-              InferenceResponse.INFERENCE_MICROS,
-              inferenceMicros,
-              "device",
-              model.device());
-      InferenceResponse response =
-          new InferenceResponse(
-              batch.target.model, batch.target.version, request.clientRequestId, timings, selected);
-      replies.add(
-          Replies.forShadow(
-              request,
-              Replies.result(request, response, maxReplyBytes),
-              selected.stream().map(TensorData::of).toArray(TensorData[]::new)));
     }
+  }
+
+  /** One request's reply: the outputs it asked for, its timings, encoded as it asked. */
+  private OutboundRecord reply(
+      Batch batch,
+      BatchModel model,
+      ServingRequest request,
+      List<Tensor> outputs,
+      long rows,
+      long queueMicros,
+      long inferenceMicros) {
+    List<Tensor> selected = new ArrayList<>();
+    for (Tensor output : outputs) {
+      if (request.wantsOutput(output.name())) {
+        selected.add(output);
+      }
+    }
+    Map<String, Object> timings =
+        Map.of(
+            InferenceResponse.BATCH_SIZE,
+            rows,
+            InferenceResponse.QUEUE_MICROS,
+            queueMicros,
+            InferenceResponse.INFERENCE_MICROS,
+            inferenceMicros,
+            "device",
+            model.device());
+    InferenceResponse response =
+        new InferenceResponse(
+            batch.target.model, batch.target.version, request.clientRequestId, timings, selected);
+    return Replies.forShadow(
+        request,
+        Replies.result(request, response, maxReplyBytes),
+        selected.stream().map(TensorData::of).toArray(TensorData[]::new));
   }
 
   /** Echoes inputs as outputs: the passthrough baseline that measures the job without ONNX. */

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * version (its {@code model-version} header, else the model's weighted split, picked by request
  * id), validates it against that version's signature, and sends a copy to the shadow version when
  * the route has one. Traffic moves to a new version only once this task manager has it loaded
- * ({@link ServedVersions}). Invalid requests get a specific error reply; nothing else is held up.
+ * ({@link ServedVersions}). Invalid requests get a specific error reply ({@link RequestErrors});
+ * nothing else is held up.
  *
  * <p>Right after a (re)start the registry topic may not have been read yet: a request for a model
  * the router does not know waits in keyed state (so a checkpoint keeps it) for up to {@code
@@ -162,31 +163,51 @@ public class ModelRouter
       Consumer<OutboundRecord> rejects,
       Collector<ServingRequest> out)
       throws Exception {
+    String servedModels = spec == null ? names(state) : null;
+    ServingRequest shadow;
     try {
-      if (spec == null) {
-        throw new InferenceException(
-            ErrorCode.NOT_FOUND,
-            "model '" + request.model + "' is not served (models: " + names(state) + ")");
-      }
-      if (request.expired(now)) {
-        throw new InferenceException(
-            ErrorCode.DEADLINE_EXCEEDED, BatchRunner.deadlineMessage(request, now));
-      }
-      boolean defaultRoute = request.requestedVersion == null;
-      String reference =
-          defaultRoute ? spec.route().pick(request.requestId) : request.requestedVersion;
-      ModelVersionSpec version =
-          served.choose(spec, reference, RequestValidator.resolve(spec, reference), sessions);
-      RequestValidator.validate(request, spec, version);
-      ServingRequest shadow = defaultRoute ? shadowCopy(request, spec, version) : null;
-      request.shadowed = shadow != null;
-      out.collect(request);
-      if (shadow != null) {
-        out.collect(shadow);
-      }
-    } catch (InferenceException e) {
-      rejects.accept(Replies.error(request, e.code(), e.getMessage()));
+      shadow = resolve(request, spec, servedModels, now);
+    } catch (Throwable failure) {
+      InferenceException error = RequestErrors.of(failure, "routing", request.requestId);
+      rejects.accept(Replies.error(request, error.code(), error.getMessage()));
+      return;
     }
+    // emitted outside the guard: what fails downstream of here is not this request's doing
+    out.collect(request);
+    if (shadow != null) {
+      out.collect(shadow);
+    }
+  }
+
+  /**
+   * Resolves and validates the request in place; returns its shadow copy, or null.
+   *
+   * @param servedModels the served models' names, for the message when {@code spec} is null
+   */
+  private ServingRequest resolve(
+      ServingRequest request, ModelSpec spec, String servedModels, long now) {
+    if (spec == null) {
+      throw new InferenceException(
+          ErrorCode.NOT_FOUND,
+          "model '"
+              + RequestErrors.quote(request.model)
+              + "' is not served (models: "
+              + servedModels
+              + ")");
+    }
+    if (request.expired(now)) {
+      throw new InferenceException(
+          ErrorCode.DEADLINE_EXCEEDED, BatchRunner.deadlineMessage(request, now));
+    }
+    boolean defaultRoute = request.requestedVersion == null;
+    String reference =
+        defaultRoute ? spec.route().pick(request.requestId) : request.requestedVersion;
+    ModelVersionSpec version =
+        served.choose(spec, reference, RequestValidator.resolve(spec, reference), sessions);
+    RequestValidator.validate(request, spec, version);
+    ServingRequest shadow = defaultRoute ? shadowCopy(request, spec, version) : null;
+    request.shadowed = shadow != null;
+    return shadow;
   }
 
   /** The request's copy for the route's shadow, or null when there is none or it cannot run. */

@@ -2,7 +2,6 @@ package io.inferstream.job.operators;
 
 import io.inferstream.job.model.ModelSpecs;
 import io.inferstream.job.model.ReplicaKeys;
-import io.inferstream.job.records.OutboundRecord;
 import io.inferstream.job.records.RawRequest;
 import io.inferstream.job.records.RegistryUpdate;
 import io.inferstream.job.records.Replies;
@@ -22,13 +21,15 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * Turns raw Kafka records into requests and never throws: a record that cannot be decoded gets an
- * error reply where its reply address can be read, and always a dead letter. A reply topic outside
- * the allowed pattern, or one that does not exist, is never written to.
+ * Turns raw Kafka records into requests and never throws on what a record holds (the policy is
+ * {@link RequestErrors}): a record that cannot be decoded gets an error reply where its reply
+ * address can be read, and always a dead letter. A reply topic outside the allowed pattern, or one
+ * that does not exist, is never written to.
  *
  * <p>It keys each request by one of its model's replica keys (chosen by request id, so a retried
  * request goes the same way), for which it reads the registry's specs as broadcast state. Unknown
@@ -47,6 +48,9 @@ public class RequestDecoder
       int routerParallelism,
       int maxParallelism)
       implements Serializable {}
+
+  /** Longer ids are refused: they travel in every reply's key and header. */
+  static final int MAX_REQUEST_ID_LENGTH = 256;
 
   private final Settings settings;
   private final ReplyTopics replyTopics;
@@ -105,35 +109,68 @@ public class RequestDecoder
   @Override
   public void processElement(RawRequest raw, ReadOnlyContext ctx, Collector<ServingRequest> out)
       throws Exception {
+    ServingRequest request;
     try {
-      ServingRequest request = decode(raw);
-      request.routingKey =
-          routingKey(
-              specs.get(ctx.getBroadcastState(ModelSpecs.DESCRIPTOR), request.model),
-              request.model,
-              request.requestId);
-      out.collect(request);
+      request = decode(raw, ctx.getBroadcastState(ModelSpecs.DESCRIPTOR));
     } catch (Rejection rejection) {
-      if (rejection.replyTopic != null) {
-        ctx.output(
-            OperatorOutputs.REJECTED,
-            Replies.error(
-                rejection.requestId,
-                rejection.replyTopic,
-                rejection.replyPartition,
-                rejection.code,
-                rejection.getMessage()));
-      }
-      OutboundRecord letter =
-          Replies.deadLetter(
-              raw,
-              settings.deadLetterTopic(),
-              rejection.code.status() + " " + rejection.getMessage());
-      ctx.output(OperatorOutputs.REJECTED, letter);
+      reject(raw, rejection, ctx);
+      return;
+    }
+    out.collect(request); // outside the guard: a failure to emit is the infrastructure's
+  }
+
+  private void reject(RawRequest raw, Rejection rejection, ReadOnlyContext ctx) {
+    if (rejection.replyTopic != null) {
+      ctx.output(
+          OperatorOutputs.REJECTED,
+          Replies.error(
+              rejection.requestId,
+              rejection.replyTopic,
+              rejection.replyPartition,
+              rejection.code,
+              rejection.getMessage()));
+    }
+    ctx.output(
+        OperatorOutputs.REJECTED,
+        Replies.deadLetter(
+            raw,
+            settings.deadLetterTopic(),
+            rejection.code.status() + " " + rejection.getMessage()));
+  }
+
+  /**
+   * The request a record carries, or a {@link Rejection}, whatever the record holds: the reply
+   * address first (without one, no reply can be sent), then routing from the headers, then the
+   * body. Every failure is classified by {@link RequestErrors}.
+   */
+  ServingRequest decode(RawRequest raw, ReadOnlyBroadcastState<String, String> specState)
+      throws Rejection {
+    ReplyAddress address;
+    try {
+      address = address(raw);
+    } catch (Rejection rejection) {
+      throw rejection;
+    } catch (Throwable failure) {
+      InferenceException error = RequestErrors.of(failure, "reading the reply address", null);
+      throw new Rejection(error.code(), error.getMessage(), null, null, -1);
+    }
+    try {
+      return request(raw, address, specState);
+    } catch (Throwable failure) {
+      InferenceException error = RequestErrors.of(failure, "decoding", address.requestId);
+      throw new Rejection(
+          error.code(),
+          error.getMessage(),
+          address.requestId,
+          address.replyTopic,
+          address.replyPartition);
     }
   }
 
-  ServingRequest decode(RawRequest raw) throws Rejection {
+  /** Where a request's reply goes: an allowed, existing topic and a partition it has. */
+  private record ReplyAddress(String requestId, String replyTopic, int replyPartition) {}
+
+  private ReplyAddress address(RawRequest raw) throws Rejection {
     String requestId = raw.header(InferenceHeaders.REQUEST_ID);
     if (requestId == null && raw.key != null && raw.key.length > 0) {
       requestId = new String(raw.key, StandardCharsets.UTF_8);
@@ -145,18 +182,26 @@ public class RequestDecoder
     if (!replyPattern.matcher(replyTopic).matches()) {
       throw noReply(
           "reply-topic '"
-              + replyTopic
+              + RequestErrors.quote(replyTopic)
               + "' does not match the allowed pattern '"
               + settings.replyTopicPattern()
               + "'");
     }
     int partitions = replyTopics.partitions(replyTopic);
     if (partitions < 1) {
-      throw noReply("reply-topic '" + replyTopic + "' does not exist");
+      throw noReply("reply-topic '" + RequestErrors.quote(replyTopic) + "' does not exist");
     }
     if (requestId == null || requestId.isEmpty()) {
       throw noReply(
           "record has neither a request-id header nor a key, so no reply can be addressed");
+    }
+    if (requestId.length() > MAX_REQUEST_ID_LENGTH) {
+      throw noReply(
+          "request-id of "
+              + requestId.length()
+              + " characters is longer than the "
+              + MAX_REQUEST_ID_LENGTH
+              + " allowed");
     }
     int replyPartition = -1;
     String partitionHeader = raw.header(InferenceHeaders.REPLY_PARTITION);
@@ -166,7 +211,7 @@ public class RequestDecoder
         throw new Rejection(
             ErrorCode.BAD_REQUEST,
             "invalid reply-partition '"
-                + partitionHeader
+                + RequestErrors.quote(partitionHeader)
                 + "': reply-topic '"
                 + replyTopic
                 + "' has partitions 0.."
@@ -176,46 +221,48 @@ public class RequestDecoder
             -1);
       }
     }
-    String rid = requestId;
-    String topic = replyTopic;
-    int partition = replyPartition;
-    try {
-      String model = raw.header(InferenceHeaders.MODEL);
-      if (model == null || model.isEmpty()) {
-        throw InferenceException.badRequest("missing header 'model'");
-      }
-      if (raw.valueSize() > settings.maxRequestBytes()) {
-        throw new InferenceException(
-            ErrorCode.PAYLOAD_TOO_LARGE,
-            "request body of "
-                + raw.valueSize()
-                + " bytes exceeds inference.request.max-bytes ("
-                + settings.maxRequestBytes()
-                + " bytes)");
-      }
-      ServingRequest request = new ServingRequest();
-      request.requestId = rid;
-      request.model = model;
-      request.requestedVersion = emptyToNull(raw.header(InferenceHeaders.MODEL_VERSION));
-      request.replyTopic = topic;
-      request.replyPartition = partition;
-      request.deadline = parseDeadline(raw.header(InferenceHeaders.DEADLINE));
-      request.priority = Priority.parse(raw.header(InferenceHeaders.PRIORITY));
-      request.receivedMicros = Clock.nowMicros();
-      InferenceRequest body = InferenceCodec.decodeRequest(raw.value, jsonLength(raw));
-      request.inputs = body.inputs().stream().map(TensorData::of).toArray(TensorData[]::new);
-      request.outputs = body.outputs().stream().map(RequestedOutput::name).toArray(String[]::new);
-      request.binaryOutputs =
-          body.outputs().stream()
-              .filter(RequestedOutput::binaryData)
-              .map(RequestedOutput::name)
-              .toArray(String[]::new);
-      request.binaryOutputAll = body.binaryDataOutput();
-      request.clientRequestId = body.id() != null ? body.id() : rid;
-      return request;
-    } catch (InferenceException e) {
-      throw new Rejection(e.code(), e.getMessage(), rid, topic, partition);
+    return new ReplyAddress(requestId, replyTopic, replyPartition);
+  }
+
+  /** Headers first (routing needs no body), then the body. */
+  private ServingRequest request(
+      RawRequest raw, ReplyAddress address, ReadOnlyBroadcastState<String, String> specState)
+      throws Exception {
+    String model = raw.header(InferenceHeaders.MODEL);
+    if (model == null || model.isEmpty()) {
+      throw InferenceException.badRequest("missing header 'model'");
     }
+    if (raw.valueSize() > settings.maxRequestBytes()) {
+      throw new InferenceException(
+          ErrorCode.PAYLOAD_TOO_LARGE,
+          "request body of "
+              + raw.valueSize()
+              + " bytes exceeds inference.request.max-bytes ("
+              + settings.maxRequestBytes()
+              + " bytes)");
+    }
+    ServingRequest request = new ServingRequest();
+    request.requestId = address.requestId;
+    request.model = model;
+    request.requestedVersion = emptyToNull(raw.header(InferenceHeaders.MODEL_VERSION));
+    request.replyTopic = address.replyTopic;
+    request.replyPartition = address.replyPartition;
+    request.deadline = parseDeadline(raw.header(InferenceHeaders.DEADLINE));
+    request.priority = Priority.parse(raw.header(InferenceHeaders.PRIORITY));
+    request.routingKey = routingKey(specs.get(specState, model), model, address.requestId);
+    int jsonLength = jsonLength(raw);
+    request.receivedMicros = Clock.nowMicros();
+    InferenceRequest body = InferenceCodec.decodeRequest(raw.value, jsonLength);
+    request.inputs = body.inputs().stream().map(TensorData::of).toArray(TensorData[]::new);
+    request.outputs = body.outputs().stream().map(RequestedOutput::name).toArray(String[]::new);
+    request.binaryOutputs =
+        body.outputs().stream()
+            .filter(RequestedOutput::binaryData)
+            .map(RequestedOutput::name)
+            .toArray(String[]::new);
+    request.binaryOutputAll = body.binaryDataOutput();
+    request.clientRequestId = body.id() != null ? body.id() : address.requestId;
+    return request;
   }
 
   /**
@@ -253,7 +300,7 @@ public class RequestDecoder
       throw new InferenceException(
           ErrorCode.UNSUPPORTED_MEDIA_TYPE,
           "unsupported content-type '"
-              + contentType
+              + RequestErrors.quote(contentType)
               + "': use application/json or application/octet-stream");
     }
     if (length == null) {
@@ -271,7 +318,7 @@ public class RequestDecoder
       return value;
     } catch (NumberFormatException e) {
       throw InferenceException.badRequest(
-          "invalid inference-header-content-length '" + length + "'");
+          "invalid inference-header-content-length '" + RequestErrors.quote(length) + "'");
     }
   }
 
@@ -287,7 +334,7 @@ public class RequestDecoder
       return deadline;
     } catch (NumberFormatException e) {
       throw InferenceException.badRequest(
-          "invalid deadline '" + value + "': expected epoch milliseconds");
+          "invalid deadline '" + RequestErrors.quote(value) + "': expected epoch milliseconds");
     }
   }
 

@@ -18,6 +18,9 @@ import java.util.Map;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.ExceptionUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Between inference and the reply sink: passes replies on, drops the results of shadow copies, and
@@ -31,6 +34,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 public class ShadowComparator extends AbstractStreamOperator<OutboundRecord>
     implements OneInputStreamOperator<OutboundRecord, OutboundRecord> {
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(ShadowComparator.class);
   private static final ObjectMapper MAPPER = new ObjectMapper();
   static final double TOLERANCE = 1e-4;
   private static final long REPORT_MILLIS = 1000;
@@ -95,7 +99,17 @@ public class ShadowComparator extends AbstractStreamOperator<OutboundRecord>
       waiting.put(
           requestId, new Half(record, getProcessingTimeService().getCurrentProcessingTime()));
     } else {
-      compare(model, record.shadow ? other.record : record, record.shadow ? record : other.record);
+      OutboundRecord primary = record.shadow ? other.record : record;
+      OutboundRecord shadow = record.shadow ? record : other.record;
+      try {
+        compare(model, primary, shadow);
+      } catch (Throwable failure) {
+        // outputs are what two models made of one request: a comparison that fails is a
+        // disagreement, never a task failure
+        ExceptionUtils.rethrowIfFatalError(failure);
+        LOG.warn("Comparing the shadow result of request {} failed", requestId, failure);
+        model.compared++;
+      }
     }
     if (!record.shadow) {
       output.collect(element); // the primary's reply; its outputs ride along unused
@@ -103,9 +117,10 @@ public class ShadowComparator extends AbstractStreamOperator<OutboundRecord>
   }
 
   private static void compare(Stats model, OutboundRecord primary, OutboundRecord shadow) {
-    model.compared++;
     double[] maxDiff = {0};
-    if (agree(primary.outputs, shadow.outputs, maxDiff)) {
+    boolean agreed = agree(primary.outputs, shadow.outputs, maxDiff);
+    model.compared++;
+    if (agreed) {
       model.agreed++;
     }
     if (Double.isFinite(maxDiff[0])) {

@@ -1,5 +1,6 @@
 package io.inferstream.job.records;
 
+import io.inferstream.job.KafkaLimits;
 import io.inferstream.schemas.ErrorBody;
 import io.inferstream.schemas.ErrorCode;
 import io.inferstream.schemas.InferenceCodec;
@@ -9,11 +10,18 @@ import java.nio.charset.StandardCharsets;
 
 /** Builds the records the sink writes: error replies, result replies and dead letters. */
 public final class Replies {
+  /** Error messages quote what requests carry; bounded, so an error reply stays small. */
+  static final int MAX_ERROR_MESSAGE = 2048;
+
+  /** Room left for Kafka's batch and record framing when a record is sized against the limit. */
+  static final int RECORD_OVERHEAD_BYTES = 16 * 1024;
+
   private Replies() {}
 
   public static OutboundRecord error(
       String requestId, String replyTopic, int replyPartition, ErrorCode code, String message) {
-    byte[] body = InferenceCodec.encodeError(new ErrorBody(message, code.status(), requestId));
+    byte[] body =
+        InferenceCodec.encodeError(new ErrorBody(bounded(message), code.status(), requestId));
     return reply(
         requestId,
         replyTopic,
@@ -73,29 +81,56 @@ public final class Replies {
         body.jsonLength());
   }
 
+  /**
+   * The raw record with its original headers plus where it came from and why it was rejected. A
+   * record too large to carry the extra headers within {@link KafkaLimits#MAX_RECORD_BYTES} loses
+   * its value (header {@code dead-letter-value-dropped} says how many bytes): a dead letter the
+   * producer would refuse must never reach the sink.
+   */
   public static OutboundRecord deadLetter(RawRequest raw, String deadLetterTopic, String reason) {
     int n = raw.headerNames == null ? 0 : raw.headerNames.length;
-    String[] names = new String[n + 4];
-    byte[][] values = new byte[n + 4][];
-    if (n > 0) {
-      System.arraycopy(raw.headerNames, 0, names, 0, n);
-      System.arraycopy(raw.headerValues, 0, values, 0, n);
+    String[] names = new String[n + 5];
+    byte[][] values = new byte[n + 5][];
+    long size = (raw.key == null ? 0 : raw.key.length) + raw.valueSize();
+    for (int i = 0; i < n; i++) {
+      names[i] = raw.headerNames[i];
+      values[i] = raw.headerValues[i];
+      size += utf8(names[i]).length + (values[i] == null ? 0 : values[i].length);
     }
     names[n] = InferenceHeaders.DEAD_LETTER_REASON;
-    values[n] = utf8(reason);
+    values[n] = utf8(bounded(reason));
     names[n + 1] = InferenceHeaders.DEAD_LETTER_TOPIC;
     values[n + 1] = utf8(raw.topic);
     names[n + 2] = InferenceHeaders.DEAD_LETTER_PARTITION;
     values[n + 2] = utf8(Integer.toString(raw.partition));
     names[n + 3] = InferenceHeaders.DEAD_LETTER_OFFSET;
     values[n + 3] = utf8(Long.toString(raw.offset));
+    for (int i = n; i < n + 4; i++) {
+      size += names[i].length() + values[i].length;
+    }
     OutboundRecord record = new OutboundRecord();
     record.topic = deadLetterTopic;
     record.key = raw.key;
     record.value = raw.value;
+    if (size + RECORD_OVERHEAD_BYTES > KafkaLimits.MAX_RECORD_BYTES) {
+      record.value = null;
+      names[n + 4] = InferenceHeaders.DEAD_LETTER_VALUE_DROPPED;
+      values[n + 4] = utf8(Integer.toString(raw.valueSize()));
+    } else {
+      names = java.util.Arrays.copyOf(names, n + 4);
+      values = java.util.Arrays.copyOf(values, n + 4);
+    }
     record.headerNames = names;
     record.headerValues = values;
     return record;
+  }
+
+  /** An error message of at most {@link #MAX_ERROR_MESSAGE} characters. */
+  static String bounded(String message) {
+    if (message == null || message.length() <= MAX_ERROR_MESSAGE) {
+      return message;
+    }
+    return message.substring(0, MAX_ERROR_MESSAGE) + "... (truncated)";
   }
 
   private static OutboundRecord reply(

@@ -2,6 +2,7 @@ package io.inferstream.job.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.inferstream.job.KafkaLimits;
 import io.inferstream.job.TestModels;
 import io.inferstream.job.model.ModelSpecs;
 import io.inferstream.job.records.OutboundRecord;
@@ -9,6 +10,7 @@ import io.inferstream.job.records.RawRequest;
 import io.inferstream.job.records.RegistryUpdate;
 import io.inferstream.job.records.ServingRequest;
 import io.inferstream.schemas.BatchingConfig;
+import io.inferstream.schemas.InferenceCodec;
 import io.inferstream.schemas.InferenceHeaders;
 import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.Priority;
@@ -148,6 +150,74 @@ class RequestDecoderTest {
     assertThat(rejected()).extracting(r -> r.topic).containsExactly("inference-replies", "dead");
     assertThat(rejected().get(0).status).isEqualTo(400);
     assertThat(rejected().get(1).value).isEqualTo("{oops".getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void theShapeThatWrapsToZeroBytesIsA400ForThatRecordOnly() throws Exception {
+    // once a restart loop: count × 4 wrapped to 0 and the buffer overflowed on the task thread
+    String bomb =
+        "{\"inputs\":[{\"name\":\"input\",\"shape\":[4611686018427387904],"
+            + "\"datatype\":\"FP32\",\"data\":[1]}]}";
+    harness.processElement(raw(bomb, "request-id", "r1", "model", "affine"), 0);
+    harness.processElement(raw(JSON, "request-id", "r2", "model", "affine"), 0);
+    assertThat(rejected()).extracting(r -> r.topic).containsExactly("inference-replies", "dead");
+    assertThat(rejected().get(0).status).isEqualTo(400);
+    assertThat(InferenceCodec.decodeError(rejected().get(0).value).error())
+        .contains("input 'input' shape [4611686018427387904] has 4611686018427387904 elements");
+    assertThat(harness.extractOutputValues()).extracting(r -> r.requestId).containsExactly("r2");
+  }
+
+  @Test
+  void anUnexpectedFailureIsThatRecordsError() throws Exception {
+    harness.close();
+    RequestDecoder decoder =
+        new RequestDecoder(
+            new RequestDecoder.Settings(
+                "inference-replies", "inference-replies.*", "dead", 1024, 1, 128),
+            topic -> {
+              if (topic.equals("inference-replies-broken")) {
+                throw new IllegalStateException("lookup broke");
+              }
+              return TOPICS.getOrDefault(topic, -1);
+            });
+    harness =
+        ProcessFunctionTestHarnesses.forBroadcastProcessFunction(decoder, ModelSpecs.DESCRIPTOR);
+    harness.processElement(
+        raw(JSON, "request-id", "r1", "model", "affine", "reply-topic", "inference-replies-broken"),
+        0);
+    harness.processElement(raw(JSON, "request-id", "r2", "model", "affine"), 0);
+    assertThat(rejected()).extracting(r -> r.topic).containsExactly("dead");
+    assertThat(rejected().get(0).header(InferenceHeaders.DEAD_LETTER_REASON))
+        .startsWith("500 reading the reply address failed on this request:")
+        .contains("IllegalStateException: lookup broke");
+    assertThat(harness.extractOutputValues()).extracting(r -> r.requestId).containsExactly("r2");
+  }
+
+  @Test
+  void hostileHeadersAreQuotedBoundedAndOverlongIdsRefused() throws Exception {
+    String longValue = "x".repeat(100_000);
+    harness.processElement(
+        raw(JSON, "request-id", "r1", "model", "affine", "deadline", longValue), 0);
+    harness.processElement(raw(JSON, "request-id", longValue, "model", "affine"), 0);
+    List<OutboundRecord> out = rejected();
+    assertThat(out).extracting(r -> r.topic).containsExactly("inference-replies", "dead", "dead");
+    assertThat(out.get(0).value.length).isLessThan(1024);
+    assertThat(out.get(1).header(InferenceHeaders.DEAD_LETTER_REASON).length()).isLessThan(1024);
+    assertThat(out.get(2).header(InferenceHeaders.DEAD_LETTER_REASON))
+        .contains("request-id of 100000 characters is longer than the 256 allowed");
+  }
+
+  @Test
+  void aDeadLetterTooLargeForTheRecordLimitDropsItsValue() throws Exception {
+    RawRequest huge = raw("", "request-id", "r1", "model", "affine");
+    huge.value = new byte[KafkaLimits.MAX_RECORD_BYTES - 100];
+    harness.processElement(huge, 0);
+    OutboundRecord letter = rejected().get(rejected().size() - 1);
+    assertThat(letter.topic).isEqualTo("dead");
+    assertThat(letter.value).isNull();
+    assertThat(letter.header(InferenceHeaders.DEAD_LETTER_VALUE_DROPPED))
+        .isEqualTo(Integer.toString(KafkaLimits.MAX_RECORD_BYTES - 100));
+    assertThat(letter.header(InferenceHeaders.DEAD_LETTER_REASON)).startsWith("413 ");
   }
 
   @Test
