@@ -101,11 +101,12 @@ final class OnnxBatchModel implements BatchModel, AutoCloseable {
       }
       return OnnxTensor.createTensor(env, values.toArray(new String[0]), shape);
     }
-    int bytes = 0;
+    long bytes = 0;
     for (ServingRequest request : requests) {
       bytes += find(request, name).data.length;
     }
-    ByteBuffer buffer = buffer(index, bytes);
+    // a batch too large for one buffer fails as a batch: the runner splits it
+    ByteBuffer buffer = buffer(index, Math.toIntExact(bytes));
     for (ServingRequest request : requests) {
       buffer.put(find(request, name).data);
     }

@@ -61,6 +61,16 @@ public final class FlinkRest {
     return -1;
   }
 
+  /** The entries of the job's exception history: every task failure since it started. */
+  public java.util.List<JsonNode> exceptionHistory(JobID job) {
+    java.util.List<JsonNode> entries = new java.util.ArrayList<>();
+    get("/jobs/" + job + "/exceptions")
+        .path("exceptionHistory")
+        .path("entries")
+        .forEach(entries::add);
+    return entries;
+  }
+
   public JsonNode checkpoints(JobID job) {
     return get("/jobs/" + job + "/checkpoints");
   }
