@@ -102,6 +102,82 @@ class BatchRunnerTest {
   }
 
   @Test
+  void anUnexpectedExceptionFromOneRequestIsIsolatedLikeAModelFailure() {
+    // e.g. assembling the batch trips over one request's tensor: not an InferenceFailure
+    BatchModel model =
+        new BatchModel() {
+          @Override
+          public List<List<Tensor>> run(List<ServingRequest> requests) throws InferenceFailure {
+            if (requests.stream().anyMatch(r -> r.requestId.equals("odd"))) {
+              throw new java.nio.BufferOverflowException();
+            }
+            return new PoisonSensitiveModel().run(requests);
+          }
+
+          @Override
+          public String device() {
+            return "cpu";
+          }
+        };
+    ServingRequest[] requests = {
+      TestModels.request("a", 1, Priority.NORMAL),
+      TestModels.request("odd", 1, Priority.NORMAL),
+      TestModels.request("b", 1, Priority.NORMAL)
+    };
+    List<OutboundRecord> replies =
+        new BatchRunner(1 << 20, BatchMetrics.NONE)
+            .run(new Batch(TestModels.target(), requests, 3), model);
+    Map<String, Integer> status =
+        replies.stream().collect(Collectors.toMap(r -> new String(r.key), r -> r.status));
+    assertThat(status).containsExactlyInAnyOrderEntriesOf(Map.of("a", 200, "odd", 500, "b", 200));
+    OutboundRecord odd = replies.stream().filter(r -> r.status == 500).findFirst().orElseThrow();
+    assertThat(InferenceCodec.decodeError(odd.value).error())
+        .contains("failed on this request", "java.nio.BufferOverflowException");
+  }
+
+  @Test
+  void aReplyThatFailsToEncodeIsThatRequestsErrorAlone() {
+    // a model output whose bytes do not match its declared BYTES framing cannot be encoded
+    BatchModel model =
+        new BatchModel() {
+          @Override
+          public List<List<Tensor>> run(List<ServingRequest> requests) {
+            List<List<Tensor>> out = new ArrayList<>();
+            for (ServingRequest request : requests) {
+              byte[] broken = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0x7f};
+              out.add(
+                  request.requestId.equals("bad")
+                      ? List.of(
+                          new Tensor(
+                              "output",
+                              io.inferstream.schemas.DataType.BYTES,
+                              new long[] {1},
+                              broken))
+                      : List.of(Tensor.ofFloats("output", new long[] {1}, 1f)));
+            }
+            return out;
+          }
+
+          @Override
+          public String device() {
+            return "cpu";
+          }
+        };
+    ServingRequest[] requests = {
+      TestModels.request("bad", 1, Priority.NORMAL), TestModels.request("good", 1, Priority.NORMAL)
+    };
+    List<OutboundRecord> replies =
+        new BatchRunner(1 << 20, BatchMetrics.NONE)
+            .run(new Batch(TestModels.target(), requests, 2), model);
+    Map<String, Integer> status =
+        replies.stream().collect(Collectors.toMap(r -> new String(r.key), r -> r.status));
+    assertThat(status).containsExactlyInAnyOrderEntriesOf(Map.of("bad", 500, "good", 200));
+    OutboundRecord bad = replies.stream().filter(r -> r.status == 500).findFirst().orElseThrow();
+    assertThat(InferenceCodec.decodeError(bad.value).error())
+        .contains("encoding the reply failed on this request");
+  }
+
+  @Test
   void aReplyOverTheLimitBecomesAnErrorReply() {
     ServingRequest request = TestModels.request("big", 64, Priority.NORMAL);
     List<OutboundRecord> replies =
