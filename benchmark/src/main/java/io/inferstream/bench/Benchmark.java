@@ -25,6 +25,9 @@ import picocli.CommandLine.Option;
  *       --bootstrap}).
  *   <li>Pipeline: an open-loop phase at {@code --rate} (latency), and with {@code --find-max} or
  *       {@code --rate 0} a closed-loop phase at {@code --in-flight} (maximum throughput).
+ *   <li>Hostile traffic (only with {@code --phases ...,hostile}): valid load at 70 % of the
+ *       closed-loop maximum, without and then with {@code --hostile-fraction} hostile records, on a
+ *       job with the production restart strategy ({@link HostilePhase}).
  *   <li>Raw ONNX Runtime ceiling: the same model and rows, the job's threading, a batch sweep.
  *   <li>Passthrough baseline: the same job with {@code inference.passthrough=true}, saturated.
  * </ol>
@@ -46,6 +49,7 @@ import picocli.CommandLine.Option;
       "  bin/benchmark --model affine --rate 100 --duration 20s",
       "  bin/benchmark --model affine --rate 0 --in-flight 2000 --phases pipeline,passthrough",
       "  bin/benchmark --models /work/shared/models --model mobilenet_v2 --payload binary --find-max",
+      "  bin/benchmark --model affine --find-max --phases pipeline,hostile --duration 20s",
       "",
       "Cold load time and resident memory per model: bin/benchmark cold-load --help"
     })
@@ -211,9 +215,26 @@ public final class Benchmark implements Callable<Integer> {
       split = ",",
       defaultValue = "pipeline,raw,passthrough",
       description =
-          "What to run, in this order: pipeline (the job over Kafka), raw (ONNX Runtime in"
-              + " process), passthrough (the job without ONNX Runtime) (default: ${DEFAULT-VALUE}).")
+          "What to run, in this order: pipeline (the job over Kafka), hostile (valid load at 70%"
+              + " of the closed-loop maximum, without and then with hostile records mixed in;"
+              + " measures that maximum itself unless pipeline does with --find-max or --rate 0),"
+              + " raw (ONNX Runtime in process), passthrough (the job without ONNX Runtime)"
+              + " (default: ${DEFAULT-VALUE}).")
   EnumSet<Phase> phases;
+
+  @Option(
+      names = "--hostile-fraction",
+      defaultValue = "0.10",
+      description =
+          "Share of all records that are hostile in the hostile phase's mixed window, 0..0.9"
+              + " (default: ${DEFAULT-VALUE}).")
+  double hostileFraction;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "1",
+      description = "Seed of the hostile records (default: ${DEFAULT-VALUE}).")
+  long seed;
 
   @Option(
       names = "--raw-batches",
@@ -284,6 +305,8 @@ public final class Benchmark implements Callable<Integer> {
         encodeEach,
         cpuBreakdown,
         Collections.unmodifiableSet(phases),
+        hostileFraction,
+        seed,
         List.copyOf(rawBatches),
         rawTime,
         out != null ? out : defaultOut());

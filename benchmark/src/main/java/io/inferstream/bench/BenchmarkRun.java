@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One benchmark run: the phases in order (pipeline, raw ceiling, passthrough), the summary, and the
- * CSV of every phase's rows, written even when a later phase fails.
+ * One benchmark run: the phases in order (pipeline, hostile traffic, raw ceiling, passthrough), the
+ * summary, and the CSV of every phase's rows, written even when a later phase fails.
  */
 final class BenchmarkRun {
   private final BenchmarkSettings settings;
@@ -31,6 +31,11 @@ final class BenchmarkRun {
       target.requireReplyPartitionsFor(settings.clients());
       PhaseRunner runner = new PhaseRunner(settings, model.request(), target.stack(), report);
       PipelineRows pipeline = settings.runs(Phase.PIPELINE) ? pipeline(target, runner) : null;
+      HostilePhase.Outcome hostile =
+          settings.runs(Phase.HOSTILE)
+              ? new HostilePhase(settings, model, target, runner, report)
+                  .run(pipeline == null ? null : pipeline.max(), results)
+              : null;
       ResultRow raw = settings.runs(Phase.RAW) ? rawCeiling(target) : null;
       ResultRow passthrough = settings.runs(Phase.PASSTHROUGH) ? passthrough(target, runner) : null;
       RunSummary summary =
@@ -40,6 +45,9 @@ final class BenchmarkRun {
               raw,
               passthrough);
       report.summary(summary);
+      if (hostile != null) {
+        report.hostileSummary(hostile);
+      }
       summary.annotate(results);
     } finally {
       if (!results.isEmpty()) {

@@ -35,6 +35,8 @@ record BenchmarkSettings(
     boolean encodeEach,
     boolean cpuBreakdown,
     Set<Phase> phases,
+    double hostileFraction,
+    long seed,
     List<Integer> rawBatches,
     Duration rawTime,
     Path csv) {
@@ -52,6 +54,14 @@ record BenchmarkSettings(
     if (rows < 1 || clients < 1 || inFlight < 1 || parallelism < 1 || timingsEvery < 1) {
       throw new SetupException(
           "--rows, --clients, --in-flight, --parallelism and --timings-every must be >= 1");
+    }
+    if (!(hostileFraction >= 0 && hostileFraction <= 0.9)) {
+      throw new SetupException("--hostile-fraction must be in [0, 0.9], was " + hostileFraction);
+    }
+    if (phases.contains(Phase.HOSTILE) && bootstrap == null && replyPartitions <= clients) {
+      throw new SetupException(
+          "the hostile phase needs a reply partition of its own: --reply-partitions must be >"
+              + " --clients");
     }
     if (replyPartitions < clients) {
       throw new SetupException(

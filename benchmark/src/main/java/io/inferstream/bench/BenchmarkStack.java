@@ -8,6 +8,7 @@ import io.inferstream.local.RepositoryPublisher;
 import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.Topics;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.stream.Stream;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.runtime.execution.ExecutionState;
 import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
@@ -105,6 +107,8 @@ final class BenchmarkStack implements AutoCloseable {
               topic(Topics.REPLIES, 1)));
       Configuration conf = new Configuration();
       conf.set(RestOptions.PORT, 0);
+      // REST metrics (the hostile phase's numRestarts) at most this stale, not Flink's 10 s.
+      conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, FlinkJobRest.METRIC_FETCH_INTERVAL);
       cluster =
           new MiniCluster(
               new MiniClusterConfiguration.Builder()
@@ -172,6 +176,16 @@ final class BenchmarkStack implements AutoCloseable {
     job = cluster.submitJob(graph.getJobGraph()).get().getJobID();
     awaitAllTasksRunning(job);
     return requestTopic;
+  }
+
+  /** The current job, or null. */
+  JobID jobId() {
+    return job;
+  }
+
+  /** The MiniCluster's REST endpoint. */
+  URI restAddress() throws Exception {
+    return cluster.getRestAddress().get(10, TimeUnit.SECONDS);
   }
 
   /** The state of the current job, for a check after each phase. */

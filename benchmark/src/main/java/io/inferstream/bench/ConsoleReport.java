@@ -216,6 +216,155 @@ final class ConsoleReport {
     }
   }
 
+  void hostileSkipped(String why) {
+    out.println("\n[hostile] skipped: " + why);
+  }
+
+  /**
+   * @param restartStrategy the job's restart options, or null when the job is not this run's
+   */
+  void hostileSetup(
+      String maxPhase,
+      double maxRate,
+      double validRate,
+      double fraction,
+      double hostileRate,
+      int distinctRecords,
+      long recordBytes,
+      long seed,
+      double generateSeconds,
+      String restartStrategy) {
+    out.printf(
+        Locale.ROOT,
+        "%n[hostile] valid load %.0f%% of %s's %.1f req/s = %.1f req/s; hostile records %.0f%% of"
+            + " all = %.1f/s (seed %d, %d distinct, %.1f MiB, generated in %.1f s)%n",
+        HostilePhase.LOAD * 100,
+        maxPhase,
+        maxRate,
+        validRate,
+        fraction * 100,
+        hostileRate,
+        seed,
+        distinctRecords,
+        recordBytes / 1048576.0,
+        generateSeconds);
+    out.println(
+        restartStrategy != null
+            ? "  job submitted for this phase with restart strategy " + restartStrategy
+            : "  job: the running stack's (--bootstrap); restart count not available");
+  }
+
+  void hostileMixedStarted(double validRate, double hostileRate, Duration lead, Duration window) {
+    out.printf(
+        Locale.ROOT,
+        "%n[hostile-mixed] open loop at %.0f req/s valid + %.1f/s hostile (separate producer),"
+            + " lead %s, measured %s ...%n",
+        validRate,
+        hostileRate,
+        human(lead),
+        human(window));
+  }
+
+  void hostileResult(HostilePhase.Outcome o) {
+    HostileTraffic.Tally t = o.tally();
+    out.printf(
+        Locale.ROOT,
+        "  hostile records: sent %d; replied %d by status %s; dead-lettered %d, of them only"
+            + " dead-lettered (no reply) %d; no reply and no dead letter %d%s%n",
+        t.sent(),
+        t.replied(),
+        t.replies(),
+        t.deadLettered(),
+        t.deadLetteredOnly(),
+        t.unaccounted(),
+        t.sendFailed() > 0 ? "; send failed " + t.sendFailed() + ": " + t.firstSendFailure() : "");
+    if (!t.deadLettersFollowed()) {
+      out.println("  (dead-letter topic not found: dead letters not counted)");
+    }
+    if (t.strayReplies() > 0 || t.otherDeadLetters() > 0 || o.strayValidReplies() > 0) {
+      out.printf(
+          Locale.ROOT,
+          "  unmatched: %d replies on the hostile partition, %d dead letters without the marker,"
+              + " %d replies the valid clients did not expect (duplicates after a restart?)%n",
+          t.strayReplies(),
+          t.otherDeadLetters(),
+          o.strayValidReplies());
+    }
+    out.println("  by kind (sent: replies by status / dead-lettered only / nothing; an example):");
+    for (HostileTraffic.KindTally k : t.kinds()) {
+      out.printf(
+          Locale.ROOT,
+          "    %-24s %6d: %s / %d / %d%s%n",
+          k.kind().label(),
+          k.sent(),
+          k.replies().isEmpty() ? "-" : k.replies().toString(),
+          k.deadLetteredOnly(),
+          k.unaccounted(),
+          k.example() == null ? "" : "; " + shorten(k.example(), 110));
+    }
+    out.printf(
+        Locale.ROOT,
+        "  valid requests, mixed / clean: throughput %.3f (%.1f / %.1f req/s), end-to-end p99"
+            + " %.3f (%s / %s)%n",
+        o.throughputRatio(),
+        o.mixed().achievedPerSecond(),
+        o.clean().achievedPerSecond(),
+        o.p99Ratio(),
+        p99(o.mixed()),
+        p99(o.clean()));
+    out.printf(
+        Locale.ROOT,
+        "  job restarts: %s during hostile-clean, %s during hostile-mixed and its drain; job %s%n",
+        count(o.restartsClean()),
+        count(o.restartsMixed()),
+        o.jobStatus() == null ? "not this run's" : o.jobStatus());
+    if (o.lastFailure() != null) {
+      out.println("  last failure: " + shorten(o.lastFailure(), 300));
+    }
+  }
+
+  void hostileSummary(HostilePhase.Outcome o) {
+    out.printf(
+        Locale.ROOT,
+        "hostile traffic (%.0f%% of records, valid load %.1f req/s): valid throughput mixed/clean"
+            + " %.3f (target >= 0.9: %s), valid p99 mixed/clean %.3f (target <= 1.5: %s),"
+            + " restarts %s (target 0: %s)%n",
+        o.fraction() * 100,
+        o.validRate(),
+        o.throughputRatio(),
+        verdict(o.throughputRatio() >= 0.9),
+        o.p99Ratio(),
+        verdict(o.p99Ratio() <= 1.5),
+        count(o.restarts()),
+        o.restarts() < 0 ? "unknown" : verdict(o.restarts() == 0));
+  }
+
+  /** A valid p99 for the hostile comparison: infinite when over 1 % of the requests failed. */
+  private static String p99(ResultRow row) {
+    double p99 = HostilePhase.Outcome.p99(row);
+    return Double.isInfinite(p99)
+        ? String.format(
+            Locale.ROOT,
+            "inf: %d of %d failed, answered p99 %s ms",
+            row.errors() + row.timeouts(),
+            row.sent(),
+            ms(row.endToEnd().p99()))
+        : ms(p99) + " ms";
+  }
+
+  private static String verdict(boolean met) {
+    return met ? "met" : "MISSED";
+  }
+
+  private static String count(long value) {
+    return value < 0 ? "unknown" : String.valueOf(value);
+  }
+
+  private static String shorten(String text, int max) {
+    String line = text.replace('\n', ' ');
+    return line.length() <= max ? line : line.substring(0, max - 3) + "...";
+  }
+
   void csvWritten(Path csv) {
     out.println();
     out.println("CSV: " + csv.toAbsolutePath());

@@ -24,7 +24,9 @@ record KafkaTarget(
     }
     BenchmarkStack stack = null;
     String bootstrapServers = null;
-    if (settings.runs(Phase.PIPELINE) || settings.runs(Phase.PASSTHROUGH)) {
+    if (settings.runs(Phase.PIPELINE)
+        || settings.runs(Phase.HOSTILE)
+        || settings.runs(Phase.PASSTHROUGH)) {
       long started = System.nanoTime();
       stack =
           BenchmarkStack.start(

@@ -49,9 +49,40 @@ final class PhaseRunner {
 
   ResultRow run(String phase, LoadGenerator generator, LoadGenerator.Mode mode) throws Exception {
     report.phaseStarted(phase, mode, settings);
-    Duration lastWarmup = warmUp(generator, mode);
+    return measure(phase, generator, mode, warmUp(generator, mode), null);
+  }
+
+  /**
+   * The measured window after {@code lead} of unmeasured load, without the JIT warmup of {@link
+   * #run}: for a phase that follows another at the same load.
+   *
+   * @param listener also told when the window starts and ends, or null
+   */
+  ResultRow measure(
+      String phase,
+      LoadGenerator generator,
+      LoadGenerator.Mode mode,
+      Duration lead,
+      LoadGenerator.WindowListener listener)
+      throws Exception {
     PhaseCpu phaseCpu = new PhaseCpu(settings.cpuBreakdown());
-    LoadGenerator.Result result = generator.run(mode, lastWarmup, settings.duration(), phaseCpu);
+    LoadGenerator.WindowListener listeners =
+        listener == null
+            ? phaseCpu
+            : new LoadGenerator.WindowListener() {
+              @Override
+              public void windowStarted() {
+                phaseCpu.windowStarted();
+                listener.windowStarted();
+              }
+
+              @Override
+              public void windowEnded() {
+                listener.windowEnded();
+                phaseCpu.windowEnded();
+              }
+            };
+    LoadGenerator.Result result = generator.run(mode, lead, settings.duration(), listeners);
     PhaseStats.Snapshot s = result.stats();
     ResultRow row =
         new ResultRow(
@@ -91,7 +122,13 @@ final class PhaseRunner {
     if (stack != null) {
       JobStatus status = stack.jobStatus();
       if (status != JobStatus.RUNNING) {
-        notes.add("job " + status + ": " + stack.jobFailure());
+        // A restarting job has no result yet: asking for its failure would wait for one.
+        notes.add(
+            "job "
+                + status
+                + (status != null && status.isGloballyTerminalState()
+                    ? ": " + stack.jobFailure()
+                    : ""));
       }
     }
     return notes;
