@@ -228,7 +228,9 @@ public final class InferenceJob {
         config.statusTopic(),
         config.idleUnloadTimeout().toMillis(),
         config.memoryBudgetBytes(),
-        config.memoryFactor());
+        config.memoryFactor(),
+        config.asyncTimeout().toMillis(),
+        InferenceService.FAILED_LOAD_RETRY_MILLIS);
   }
 
   public static KafkaSink<OutboundRecord> kafkaSink(InferenceJobConfig config, String name) {
