@@ -77,7 +77,7 @@ public final class InferenceJob {
         kafkaSource(config),
         registrySource(config),
         name -> kafkaSink(config, name),
-        new KafkaReplyTopics(config.bootstrapServers()));
+        new KafkaReplyTopics(config.bootstrapServers(), config.replyTopicPattern()));
   }
 
   /**
