@@ -5,6 +5,7 @@ import io.inferstream.job.kafka.KafkaReplyTopics;
 import io.inferstream.job.kafka.OutboundRecordSerializer;
 import io.inferstream.job.kafka.RawRequestDeserializer;
 import io.inferstream.job.kafka.RegistryUpdateDeserializer;
+import io.inferstream.job.kafka.TopicLimitsCheck;
 import io.inferstream.job.model.ModelSpecs;
 import io.inferstream.job.operators.BatchInferenceFunction;
 import io.inferstream.job.operators.MicroBatchOperator;
@@ -69,15 +70,19 @@ public final class InferenceJob {
     env.execute(JOB_NAME);
   }
 
-  /** Builds the job over the production parts: the Kafka sources and sinks of {@code config}. */
+  /**
+   * Builds the job over the production parts: the Kafka sources and sinks of {@code config}, after
+   * checking that its topics exist and take what the job may write ({@link TopicLimitsCheck}).
+   */
   public static void buildWithKafka(StreamExecutionEnvironment env, InferenceJobConfig config) {
+    TopicLimitsCheck.check(config);
     build(
         env,
         config,
         kafkaSource(config),
         registrySource(config),
         name -> kafkaSink(config, name),
-        new KafkaReplyTopics(config.bootstrapServers()));
+        new KafkaReplyTopics(config.bootstrapServers(), config.replyTopicPattern()));
   }
 
   /**
@@ -228,7 +233,9 @@ public final class InferenceJob {
         config.statusTopic(),
         config.idleUnloadTimeout().toMillis(),
         config.memoryBudgetBytes(),
-        config.memoryFactor());
+        config.memoryFactor(),
+        config.asyncTimeout().toMillis(),
+        InferenceService.FAILED_LOAD_RETRY_MILLIS);
   }
 
   public static KafkaSink<OutboundRecord> kafkaSink(InferenceJobConfig config, String name) {

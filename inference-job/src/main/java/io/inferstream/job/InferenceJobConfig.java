@@ -4,6 +4,8 @@ import io.inferstream.job.InferenceOptions.DeliveryGuarantee;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.regex.Pattern;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.ReadableConfig;
 
 /** The job's options, read and checked once; operators get the parts they need. */
@@ -42,6 +44,12 @@ public record InferenceJobConfig(
     require(asyncCapacity >= 0, InferenceOptions.ASYNC_CAPACITY.key() + " must be >= 0");
     require(requestMaxBytes > 0, InferenceOptions.REQUEST_MAX_BYTES.key() + " must be > 0");
     require(replyMaxBytes > 0, InferenceOptions.REPLY_MAX_BYTES.key() + " must be > 0");
+    require(
+        requestMaxBytes <= KafkaLimits.MAX_BODY_BYTES,
+        tooLarge(InferenceOptions.REQUEST_MAX_BYTES, requestMaxBytes + " bytes"));
+    require(
+        replyMaxBytes <= KafkaLimits.MAX_BODY_BYTES,
+        tooLarge(InferenceOptions.REPLY_MAX_BYTES, replyMaxBytes + " bytes"));
     require(memoryFactor > 0, InferenceOptions.MEMORY_FACTOR.key() + " must be > 0");
     require(metricsMaxModels >= 1, InferenceOptions.METRICS_MAX_MODELS.key() + " must be >= 1");
     Pattern.compile(replyTopicPattern);
@@ -72,8 +80,8 @@ public record InferenceJobConfig(
         conf.get(InferenceOptions.IDLE_UNLOAD_TIMEOUT),
         conf.get(InferenceOptions.MEMORY_BUDGET).getBytes(),
         conf.get(InferenceOptions.MEMORY_FACTOR),
-        (int) conf.get(InferenceOptions.REQUEST_MAX_BYTES).getBytes(),
-        (int) conf.get(InferenceOptions.REPLY_MAX_BYTES).getBytes(),
+        bodyLimit(conf, InferenceOptions.REQUEST_MAX_BYTES),
+        bodyLimit(conf, InferenceOptions.REPLY_MAX_BYTES),
         conf.get(InferenceOptions.INFERENCE_THREADS),
         conf.get(InferenceOptions.INTRA_OP_THREADS),
         conf.get(InferenceOptions.ASYNC_CAPACITY),
@@ -84,6 +92,32 @@ public record InferenceJobConfig(
         conf.get(InferenceOptions.MAX_PARALLELISM),
         conf.get(InferenceOptions.PASSTHROUGH),
         conf.get(InferenceOptions.METRICS_MAX_MODELS));
+  }
+
+  /**
+   * A body size limit in bytes, refused (never cast to a wrong int) when a record of that body
+   * would not fit the Kafka record limit the job and its topics use.
+   */
+  private static int bodyLimit(ReadableConfig conf, ConfigOption<MemorySize> option) {
+    MemorySize value = conf.get(option);
+    if (value.getBytes() > KafkaLimits.MAX_BODY_BYTES) {
+      throw new IllegalArgumentException(tooLarge(option, value.toString()));
+    }
+    return (int) value.getBytes();
+  }
+
+  private static String tooLarge(ConfigOption<MemorySize> option, String value) {
+    return option.key()
+        + " ("
+        + value
+        + ") exceeds the Kafka record limit of "
+        + KafkaLimits.MAX_RECORD_BYTES
+        + " bytes (max.message.bytes of the topics, max.request.size of the job's producers)"
+        + " less "
+        + KafkaLimits.RECORD_OVERHEAD_BYTES
+        + " bytes kept for the record's key, headers and overhead: at most "
+        + KafkaLimits.MAX_BODY_BYTES
+        + " bytes";
   }
 
   /** Batches in flight per subtask. */

@@ -5,6 +5,7 @@ import io.inferstream.job.records.Batch;
 import io.inferstream.job.records.OutboundRecord;
 import io.inferstream.job.records.Replies;
 import io.inferstream.job.records.ServingRequest;
+import io.inferstream.job.runtime.BatchModel;
 import io.inferstream.job.runtime.InferenceService;
 import io.inferstream.job.runtime.LoadedSession;
 import io.inferstream.job.runtime.ModelUnavailableException;
@@ -15,19 +16,31 @@ import java.util.concurrent.RejectedExecutionException;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+import org.apache.flink.util.function.SerializableSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs batches on the task manager's inference executor (never on the task thread) and completes
  * with one record per request. A model that cannot load answers 503, a timed-out batch 504 per
- * request; neither restarts the job.
+ * request, anything else that goes wrong running a batch 500 per request; none restarts the job.
  */
 public class BatchInferenceFunction extends RichAsyncFunction<Batch, OutboundRecord> {
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(BatchInferenceFunction.class);
+  private static final SerializableSupplier<BatchModel> PASSTHROUGH = BatchRunner::passthrough;
 
   private final InferenceService.Settings serviceSettings;
   private final int maxReplyBytes;
-  private final boolean passthrough;
   private final int maxModelLabels;
+
+  /**
+   * The model every batch runs on instead of its target's session, or null: the passthrough
+   * baseline, or a test's model.
+   */
+  private final SerializableSupplier<BatchModel> fixedModel;
+
+  private transient BatchModel fixed;
   private transient InferenceService service;
   private transient InferenceMetrics metrics;
   private transient boolean observingSessions;
@@ -38,10 +51,18 @@ public class BatchInferenceFunction extends RichAsyncFunction<Batch, OutboundRec
       int maxReplyBytes,
       boolean passthrough,
       int maxModelLabels) {
+    this(serviceSettings, maxReplyBytes, maxModelLabels, passthrough ? PASSTHROUGH : null);
+  }
+
+  BatchInferenceFunction(
+      InferenceService.Settings serviceSettings,
+      int maxReplyBytes,
+      int maxModelLabels,
+      SerializableSupplier<BatchModel> fixedModel) {
     this.serviceSettings = serviceSettings;
     this.maxReplyBytes = maxReplyBytes;
-    this.passthrough = passthrough;
     this.maxModelLabels = maxModelLabels;
+    this.fixedModel = fixedModel;
   }
 
   @Override
@@ -50,6 +71,7 @@ public class BatchInferenceFunction extends RichAsyncFunction<Batch, OutboundRec
     metrics = new InferenceMetrics(getRuntimeContext().getMetricGroup(), maxModelLabels);
     observingSessions = service.observeSessions(metrics);
     runner = new BatchRunner(maxReplyBytes, metrics);
+    fixed = fixedModel != null ? fixedModel.get() : null;
   }
 
   @Override
@@ -67,16 +89,47 @@ public class BatchInferenceFunction extends RichAsyncFunction<Batch, OutboundRec
       observingSessions = service.observeSessions(metrics); // the observing subtask has closed
     }
     try {
-      service.executor().execute(() -> resultFuture.complete(infer(batch)));
+      service.executor().execute(() -> resultFuture.complete(inferOrFail(batch)));
     } catch (RejectedExecutionException e) {
       resultFuture.complete(
           errors(batch, ErrorCode.UNAVAILABLE, "inference executor is shut down"));
     }
   }
 
+  /**
+   * The batch's replies, never a throw: whatever escapes {@link #infer} (a bug, a model throwing
+   * something other than an {@code InferenceFailure}, reply encoding, an {@link Error}) answers
+   * every request 500 at once, instead of leaving the future to {@link #timeout} (a misleading 504,
+   * {@code inference.async.timeout} later) and the executor thread to die. The caller completes the
+   * future exactly once with what this returns.
+   */
+  private List<OutboundRecord> inferOrFail(Batch batch) {
+    try {
+      return infer(batch);
+    } catch (Throwable e) {
+      String message =
+          "model '"
+              + batch.target.model
+              + "' "
+              + batch.target.version
+              + " failed unexpectedly on this batch: "
+              + e;
+      List<String> ids = new ArrayList<>(batch.requests.length);
+      for (ServingRequest request : batch.requests) {
+        ids.add(request.requestId);
+      }
+      if (e instanceof Error) {
+        LOG.error("{}; answered 500 to requests {}", message, ids, e);
+      } else {
+        LOG.warn("{}; answered 500 to requests {}", message, ids, e);
+      }
+      return errors(batch, ErrorCode.INTERNAL, message);
+    }
+  }
+
   private List<OutboundRecord> infer(Batch batch) {
-    if (passthrough) {
-      return runner.run(batch, BatchRunner.passthrough());
+    if (fixed != null) {
+      return runner.run(batch, fixed);
     }
     try (LoadedSession session = service.lease(batch.target)) {
       return runner.run(batch, session.model());

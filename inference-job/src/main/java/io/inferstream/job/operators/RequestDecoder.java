@@ -189,7 +189,11 @@ public class RequestDecoder
     }
     int partitions = replyTopics.partitions(replyTopic);
     if (partitions < 1) {
-      throw noReply("reply-topic '" + RequestErrors.quote(replyTopic) + "' does not exist");
+      throw noReply(
+          "reply-topic '"
+              + RequestErrors.quote(replyTopic)
+              + "' does not exist (a reply topic created while the job runs is known about a"
+              + " second after the first request that names it)");
     }
     if (requestId == null || requestId.isEmpty()) {
       throw noReply(

@@ -13,9 +13,6 @@ public final class Replies {
   /** Error messages quote what requests carry; bounded, so an error reply stays small. */
   static final int MAX_ERROR_MESSAGE = 2048;
 
-  /** Room left for Kafka's batch and record framing when a record is sized against the limit. */
-  static final int RECORD_OVERHEAD_BYTES = 16 * 1024;
-
   private Replies() {}
 
   public static OutboundRecord error(
@@ -112,7 +109,7 @@ public final class Replies {
     record.topic = deadLetterTopic;
     record.key = raw.key;
     record.value = raw.value;
-    if (size + RECORD_OVERHEAD_BYTES > KafkaLimits.MAX_RECORD_BYTES) {
+    if (size + KafkaLimits.RECORD_OVERHEAD_BYTES > KafkaLimits.MAX_RECORD_BYTES) {
       record.value = null;
       names[n + 4] = InferenceHeaders.DEAD_LETTER_VALUE_DROPPED;
       values[n + 4] = utf8(Integer.toString(raw.valueSize()));

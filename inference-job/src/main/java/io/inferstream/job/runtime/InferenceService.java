@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -37,7 +38,7 @@ public final class InferenceService {
   private static final Logger LOG = LoggerFactory.getLogger(InferenceService.class);
 
   /** A failed load is retried after this long, not on every batch. */
-  private static final long FAILED_LOAD_RETRY_NANOS = 30_000_000_000L;
+  public static final long FAILED_LOAD_RETRY_MILLIS = 30_000;
 
   /** Who reports status events: this task manager's JVM. */
   private static final String TASK_MANAGER = ManagementFactory.getRuntimeMXBean().getName();
@@ -45,7 +46,15 @@ public final class InferenceService {
   private static InferenceService shared;
   private static int references;
 
-  /** What the service needs from the job's options. */
+  /**
+   * What the service needs from the job's options.
+   *
+   * @param loadWaitMillis how long a batch waits for a load under way on another thread before it
+   *     is answered 503 (the job passes {@code inference.async.timeout}: by then Flink has answered
+   *     the batch 504 anyway, and the inference thread is better freed)
+   * @param failedLoadRetryMillis how long a failed load is remembered (its batches answered 503 at
+   *     once) before the next batch tries again; {@link #FAILED_LOAD_RETRY_MILLIS} in the job
+   */
   public record Settings(
       int threads,
       int intraOpThreads,
@@ -55,7 +64,9 @@ public final class InferenceService {
       String statusTopic,
       long defaultIdleUnloadMillis,
       long memoryBudgetBytes,
-      double memoryFactor)
+      double memoryFactor,
+      long loadWaitMillis,
+      long failedLoadRetryMillis)
       implements Serializable {}
 
   private final Settings settings;
@@ -70,11 +81,15 @@ public final class InferenceService {
   /** Who is told of session events besides the status topic: one subtask's metrics, or null. */
   private volatile Consumer<ModelStatusEvent> sessionObserver;
 
-  /** A session being loaded, loaded, or failed (kept a while so failures are not retried hot). */
+  /**
+   * A session being loaded, loaded, or failed (kept a while so failures are not retried hot). Every
+   * load ends with {@link #session} completed, whatever it throws: a batch never waits on a load
+   * that nobody will finish.
+   */
   private static final class Entry {
     final ServingTarget target;
     final CompletableFuture<LoadedSession> session = new CompletableFuture<>();
-    final long createdNanos = System.nanoTime();
+    private volatile long failedNanos;
 
     Entry(ServingTarget target) {
       this.target = target;
@@ -84,9 +99,13 @@ public final class InferenceService {
       return session.isDone() && !session.isCompletedExceptionally() ? session.join() : null;
     }
 
-    boolean failedLongAgo() {
-      return session.isCompletedExceptionally()
-          && System.nanoTime() - createdNanos > FAILED_LOAD_RETRY_NANOS;
+    void fail(ModelUnavailableException cause) {
+      failedNanos = System.nanoTime();
+      session.completeExceptionally(cause);
+    }
+
+    boolean failedLongAgo(long retryNanos) {
+      return session.isCompletedExceptionally() && System.nanoTime() - failedNanos > retryNanos;
     }
   }
 
@@ -207,15 +226,16 @@ public final class InferenceService {
       try {
         loads.execute(() -> load(entry));
       } catch (java.util.concurrent.RejectedExecutionException e) {
-        entry.session.completeExceptionally(
-            new ModelUnavailableException("inference service is shutting down", e));
+        entry.fail(new ModelUnavailableException("inference service is shutting down", e));
       }
     }
   }
 
   /**
    * The target's session, leased for one batch (release it when the batch is done); loaded by the
-   * calling inference thread on first use, or awaited when a preload is under way.
+   * calling inference thread on first use, or awaited when a load is under way on another thread —
+   * for at most {@link Settings#loadWaitMillis}, then the batch is answered unavailable and the
+   * load goes on.
    */
   public LoadedSession lease(ServingTarget target) throws ModelUnavailableException {
     while (true) {
@@ -229,11 +249,14 @@ public final class InferenceService {
       }
       LoadedSession session;
       try {
-        session = entry.session.get();
+        session = entry.session.get(settings.loadWaitMillis(), TimeUnit.MILLISECONDS);
       } catch (ExecutionException e) {
         throw e.getCause() instanceof ModelUnavailableException unavailable
             ? unavailable
             : new ModelUnavailableException(target + " failed to load: " + e.getCause(), e);
+      } catch (TimeoutException e) {
+        throw new ModelUnavailableException(
+            target + " still loading after " + settings.loadWaitMillis() + " ms", e);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new ModelUnavailableException("interrupted while loading " + target, e);
@@ -249,7 +272,7 @@ public final class InferenceService {
   private Entry claim(ServingTarget target) {
     String key = target.sessionKey();
     Entry existing = sessions.get(key);
-    if (existing != null && !existing.failedLongAgo()) {
+    if (existing != null && !existing.failedLongAgo(failedLoadRetryNanos())) {
       return null;
     }
     Entry fresh = new Entry(target);
@@ -260,27 +283,67 @@ public final class InferenceService {
     return won ? fresh : null;
   }
 
+  /**
+   * Loads the entry's session and always completes its future: whatever the load throws (an {@link
+   * Error} too, such as an {@link OutOfMemoryError} reading a large artifact) fails the load, so
+   * waiting batches are answered 503 and a later batch retries after {@link
+   * Settings#failedLoadRetryMillis}. Nothing is rethrown: this runs on inference and load threads,
+   * which must keep serving.
+   */
   private void load(Entry entry) {
     ServingTarget target = entry.target;
     long start = System.nanoTime();
-    publish(target, ModelStatusEvent.State.LOADING, null, null, 0);
+    OnnxBatchModel model = null;
+    LoadedSession session;
     try {
+      publish(target, ModelStatusEvent.State.LOADING, null, null, 0);
       byte[] bytes = artifacts.read(target);
-      OnnxBatchModel model = loader.load(target.toString(), bytes, Device.parse(target.device));
+      model = loader.load(target.toString(), bytes, Device.parse(target.device));
       Warmup.run(model, target);
       long estimate = (long) (bytes.length * settings.memoryFactor());
-      LoadedSession session = new LoadedSession(target, model, estimate);
-      entry.session.complete(session);
+      session = new LoadedSession(target, model, estimate);
+    } catch (Throwable e) {
+      if (model != null) {
+        closeQuietly(model, target);
+      }
+      failed(entry, e);
+      return;
+    }
+    entry.session.complete(session);
+    try {
       long millis = (System.nanoTime() - start) / 1_000_000;
       publish(target, ModelStatusEvent.State.READY, model.device(), null, millis);
       enforceBudget(entry);
-    } catch (ModelUnavailableException | RuntimeException e) {
-      LOG.warn("{}", e.getMessage());
-      entry.session.completeExceptionally(
-          e instanceof ModelUnavailableException
-              ? e
-              : new ModelUnavailableException(target + " failed to load: " + e, e));
-      publish(target, ModelStatusEvent.State.FAILED, null, e.getMessage(), 0);
+    } catch (RuntimeException e) {
+      LOG.warn("{} loaded, but reporting it or enforcing the memory budget failed", target, e);
+    }
+  }
+
+  private void failed(Entry entry, Throwable e) {
+    ServingTarget target = entry.target;
+    ModelUnavailableException unavailable =
+        e instanceof ModelUnavailableException known
+            ? known
+            : new ModelUnavailableException(target + " failed to load: " + e, e);
+    if (e instanceof Error) {
+      // not swallowed as if it were fine: loud, but the thread lives on to serve other models
+      LOG.error("{} failed to load with an error; retried after the retry interval", target, e);
+    } else {
+      LOG.warn("{}", unavailable.getMessage());
+    }
+    entry.fail(unavailable);
+    try {
+      publish(target, ModelStatusEvent.State.FAILED, null, unavailable.getMessage(), 0);
+    } catch (RuntimeException publishFailed) {
+      LOG.warn("Reporting the failed load of {} failed", target, publishFailed);
+    }
+  }
+
+  private static void closeQuietly(OnnxBatchModel model, ServingTarget target) {
+    try {
+      model.close();
+    } catch (RuntimeException e) {
+      LOG.warn("Closing the session of {} after its failed load failed", target, e);
     }
   }
 
@@ -327,7 +390,7 @@ public final class InferenceService {
             && session.inFlight() == 0
             && now - session.lastUsedNanos() > idleMillis * 1_000_000) {
           unload(entry, "idle for " + idleMillis / 1000 + " s");
-        } else if (entry.failedLongAgo()) {
+        } else if (entry.failedLongAgo(failedLoadRetryNanos())) {
           sessions.remove(entry.target.sessionKey(), entry);
         }
       }
@@ -398,6 +461,10 @@ public final class InferenceService {
     if (observer != null) {
       observer.accept(event);
     }
+  }
+
+  private long failedLoadRetryNanos() {
+    return TimeUnit.MILLISECONDS.toNanos(settings.failedLoadRetryMillis());
   }
 
   /** Sessions loaded now (for tests). */

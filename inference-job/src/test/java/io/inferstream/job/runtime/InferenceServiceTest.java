@@ -3,6 +3,7 @@ package io.inferstream.job.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.sun.net.httpserver.HttpServer;
 import io.inferstream.job.records.ServingRequest;
@@ -14,13 +15,18 @@ import io.inferstream.onnx.testing.TinyOnnx;
 import io.inferstream.schemas.ModelStatusEvent;
 import io.inferstream.schemas.ModelStatusEvent.State;
 import io.inferstream.schemas.Tensor;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -51,21 +57,66 @@ class InferenceServiceTest {
   }
 
   private InferenceService start(long budgetBytes, long idleMillis) {
+    return start(budgetBytes, idleMillis, UriArtifactFetcher.class, 60_000, 30_000);
+  }
+
+  private InferenceService start(
+      long budgetBytes,
+      long idleMillis,
+      Class<? extends ArtifactFetcher> fetcher,
+      long loadWaitMillis,
+      long failedLoadRetryMillis) {
     service =
         InferenceService.acquire(
             new InferenceService.Settings(
                 1,
                 1,
-                UriArtifactFetcher.class.getName(),
+                fetcher.getName(),
                 dir.resolve("cache").toString(),
                 null,
                 "model-status",
                 idleMillis,
                 budgetBytes,
-                1.0),
+                1.0,
+                loadWaitMillis,
+                failedLoadRetryMillis),
             0,
             collect);
     return service;
+  }
+
+  /** Fetches like the real fetcher, unless told to throw an {@link Error} on its next fetch. */
+  public static class ErrorOnceFetcher extends UriArtifactFetcher {
+    static final AtomicReference<Error> NEXT = new AtomicReference<>();
+
+    @Override
+    public byte[] fetch(URI uri) throws IOException {
+      Error error = NEXT.getAndSet(null);
+      if (error != null) {
+        throw error;
+      }
+      return super.fetch(uri);
+    }
+  }
+
+  /** Fetches like the real fetcher once the test opens its gate: a load that takes its time. */
+  public static class GatedFetcher extends UriArtifactFetcher {
+    static final CountDownLatch ENTERED = new CountDownLatch(1);
+    static final CountDownLatch GATE = new CountDownLatch(1);
+
+    @Override
+    public byte[] fetch(URI uri) throws IOException {
+      ENTERED.countDown();
+      try {
+        if (!GATE.await(60, TimeUnit.SECONDS)) {
+          throw new IOException("gate never opened");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      }
+      return super.fetch(uri);
+    }
   }
 
   private ServingTarget target(String version, float scale, long idleSeconds) throws Exception {
@@ -140,6 +191,60 @@ class InferenceServiceTest {
     // a failed load is not retried on every batch
     assertThatThrownBy(() -> service.lease(bad)).isInstanceOf(ModelUnavailableException.class);
     assertThat(states("9.0.0")).hasSize(2);
+  }
+
+  @Test
+  void anErrorWhileLoadingFailsTheLoadPromptlyAndALaterLeaseRetries() throws Exception {
+    start(1 << 30, 600_000, ErrorOnceFetcher.class, 60_000, 500);
+    ServingTarget v1 = target("1.0.0", 2f, 0);
+    ErrorOnceFetcher.NEXT.set(new OutOfMemoryError("test"));
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(20),
+        () -> {
+          assertThatThrownBy(() -> service.lease(v1))
+              .isInstanceOf(ModelUnavailableException.class)
+              .hasMessageContaining("OutOfMemoryError")
+              .hasRootCauseInstanceOf(OutOfMemoryError.class);
+          // remembered as failed, not awaited forever: the next batch is answered at once
+          assertThatThrownBy(() -> service.lease(v1)).isInstanceOf(ModelUnavailableException.class);
+        });
+    assertThat(states("1.0.0")).containsExactly(State.LOADING, State.FAILED);
+    assertThat(events.get(1).cause()).contains("OutOfMemoryError: test");
+    // after the retry interval, a batch loads it again
+    Await.until("a lease after the retry interval", Duration.ofSeconds(20), () -> leases(v1));
+    assertThat(states("1.0.0"))
+        .containsExactly(State.LOADING, State.FAILED, State.LOADING, State.READY);
+    try (LoadedSession session = service.lease(v1)) {
+      assertThat(run(session)).isEqualTo(3f);
+    }
+  }
+
+  @Test
+  void aBatchWaitsForAnotherThreadsLoadOnlyUpToTheLoadWait() throws Exception {
+    start(1 << 30, 600_000, GatedFetcher.class, 200, 30_000);
+    ServingTarget v1 = target("1.0.0", 2f, 0);
+    service.preload(v1);
+    assertThat(GatedFetcher.ENTERED.await(20, TimeUnit.SECONDS)).isTrue();
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(20),
+        () ->
+            assertThatThrownBy(() -> service.lease(v1))
+                .isInstanceOf(ModelUnavailableException.class)
+                .hasMessageContaining("still loading after 200 ms"));
+    GatedFetcher.GATE.countDown();
+    Await.until("v1 ready", Duration.ofSeconds(30), () -> service.isReady(v1));
+    try (LoadedSession session = service.lease(v1)) {
+      assertThat(run(session)).isEqualTo(3f);
+    }
+  }
+
+  private boolean leases(ServingTarget target) {
+    try {
+      service.lease(target).close();
+      return true;
+    } catch (ModelUnavailableException e) {
+      return false;
+    }
   }
 
   @Test

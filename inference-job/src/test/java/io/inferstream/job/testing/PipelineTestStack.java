@@ -203,7 +203,11 @@ public final class PipelineTestStack implements AutoCloseable {
     return client;
   }
 
-  /** Creates single-partition topics with the project's record size limit. */
+  /**
+   * Creates single-partition topics with the project's record size limit. Create reply topics
+   * before {@link #submit}: the job knows reply topics from a snapshot, and sees one created later
+   * only about a second after the first request naming it (which is dead-lettered).
+   */
   public void createTopics(String... names) throws Exception {
     try (Admin admin = Admin.create(adminProps(broker.bootstrapServers()))) {
       admin
