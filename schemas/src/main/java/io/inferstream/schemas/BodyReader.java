@@ -408,7 +408,23 @@ final class BodyReader {
     }
     try (JsonParser slice = FACTORY.createParser(body, start, length)) {
       Map<String, Object> map = MAPPER.readValue(slice, MAP_TYPE);
+      requireFinite(map, what);
       return map == null || map.isEmpty() ? Map.of() : map;
+    }
+  }
+
+  /**
+   * A number too large for a double (such as {@code 1e400}) would read as infinity and be written
+   * back as a string: parameter values must be finite.
+   */
+  private static void requireFinite(Object value, String what) {
+    if (value instanceof Double number && !Double.isFinite(number)) {
+      throw InferenceException.badRequest(
+          what + " 'parameters' holds a number out of range for a double");
+    } else if (value instanceof Map<?, ?> map) {
+      map.values().forEach(v -> requireFinite(v, what));
+    } else if (value instanceof List<?> list) {
+      list.forEach(v -> requireFinite(v, what));
     }
   }
 
