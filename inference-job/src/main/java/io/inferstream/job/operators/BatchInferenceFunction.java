@@ -113,7 +113,7 @@ public class BatchInferenceFunction extends RichAsyncFunction<Batch, OutboundRec
               + "' "
               + batch.target.version
               + " failed unexpectedly on this batch: "
-              + e;
+              + RequestErrors.describe(e);
       List<String> ids = new ArrayList<>(batch.requests.length);
       for (ServingRequest request : batch.requests) {
         ids.add(request.requestId);
