@@ -265,7 +265,11 @@ final class BodyReader {
           } else {
             deferredStart = tokenStart();
             parser.skipChildren();
-            deferredEnd = tokenStart() + 1;
+            // the end of the value: past its closing ']' or '}', or past a scalar (a string is
+            // read lazily, so finish it first); not tokenStart() + 1, which is a scalar's first
+            // byte only
+            parser.finishToken();
+            deferredEnd = (int) parser.currentLocation().getByteOffset();
           }
         }
         default -> parser.skipChildren();
@@ -280,6 +284,11 @@ final class BodyReader {
     }
     long count = elementCount(shape, what);
     Object binarySize = params.get(BINARY_DATA_SIZE);
+    if (params.containsKey(BINARY_DATA_SIZE)) {
+      // framing, not a parameter: never kept (a null one counts as absent, like a null 'data')
+      params = new LinkedHashMap<>(params);
+      params.remove(BINARY_DATA_SIZE);
+    }
     if (binarySize != null) {
       if (binary == null) {
         throw InferenceException.badRequest(
@@ -288,8 +297,6 @@ final class BodyReader {
                 + " (missing inference-header-content-length)");
       }
       data = binary.take(binaryDataSize(binarySize, what), datatype, shape, count, what);
-      params = new LinkedHashMap<>(params);
-      params.remove(BINARY_DATA_SIZE);
     } else if (data == null) {
       if (deferredStart < 0) {
         throw InferenceException.badRequest(what + " has no 'data'");

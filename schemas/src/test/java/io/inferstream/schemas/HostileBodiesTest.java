@@ -86,6 +86,55 @@ class HostileBodiesTest {
   }
 
   @Test
+  void scalarDataBeforeShapeAndDatatypeIsReadWhole() {
+    // a scalar 'data' read later was re-read from its first byte only: 12345 decoded as INT32 1,
+    // and a string failed as malformed JSON
+    String[][] cases = {
+      {"INT64", "12345"},
+      {"FP64", "-1.5e3"},
+      {"FP32", "\"-Infinity\""},
+      {"BYTES", "\"a\\\"bc\""},
+      {"BOOL", "false"}
+    };
+    for (String[] c : cases) {
+      String last =
+          "{\"inputs\":[{\"name\":\"x\",\"datatype\":\""
+              + c[0]
+              + "\",\"shape\":[1],\"data\":"
+              + c[1]
+              + "}]}";
+      String first =
+          "{\"inputs\":[{\"data\" : "
+              + c[1]
+              + " ,\"name\":\"x\",\"datatype\":\""
+              + c[0]
+              + "\",\"shape\":[1]}]}";
+      assertThat(decode(first).inputs()).as(first).isEqualTo(decode(last).inputs());
+    }
+    assertThat(
+            decode(
+                    "{\"inputs\":[{\"data\":12345,\"name\":\"x\",\"datatype\":\"INT64\",\"shape\":[]}]}")
+                .inputs()
+                .get(0)
+                .asLongs())
+        .containsExactly(12345L);
+  }
+
+  @Test
+  void aNullBinaryDataSizeCountsAsAbsentAndIsNotKeptAsAParameter() {
+    // it was kept as {binary_data_size=null}, which encodeResponse drops: no round trip
+    byte[] body =
+        ("{\"model_name\":\"m\",\"outputs\":[{\"name\":\"y\",\"datatype\":\"INT8\","
+                + "\"shape\":[1],\"parameters\":{\"binary_data_size\":null,\"k\":1},\"data\":[7]}]}")
+            .getBytes(StandardCharsets.UTF_8);
+    InferenceResponse response = InferenceCodec.decodeResponse(body, -1);
+    assertThat(response.outputs().get(0).parameters()).isEqualTo(Map.of("k", 1));
+    InferenceCodec.EncodedBody again = InferenceCodec.encodeResponse(response, name -> false);
+    assertThat(InferenceCodec.decodeResponse(again.bytes(), again.jsonLength()).outputs())
+        .isEqualTo(response.outputs());
+  }
+
+  @Test
   void aBinaryTensorWhoseByteSizeWrapsIsABadRequest() {
     // 2^62 FP32 elements in 0 binary bytes: count × 4 wraps to 0 == binary_data_size
     byte[] body =

@@ -93,8 +93,9 @@ class ResponseDecodingFuzzTest {
 
   /**
    * Equal, except for what JSON cannot carry and the codec is documented to normalise: NaN payloads
-   * (every NaN is "NaN") and BYTES elements that are not UTF-8 (JSON strings are text). Binary
-   * outputs must come back byte for byte.
+   * (every NaN is "NaN"), BOOL bytes other than 0 and 1 (a BOOL is true when its byte is not 0, and
+   * JSON carries only {@code true} or {@code false}, which decode to 1 and 0) and BYTES elements
+   * that are not UTF-8 (JSON strings are text). Binary outputs must come back byte for byte.
    */
   static boolean sameAcrossEncodings(
       InferenceResponse a, InferenceResponse b, Predicate<String> binaryOutput) {
@@ -120,10 +121,24 @@ class ResponseDecodingFuzzTest {
               : switch (x.datatype()) {
                 case FP32 -> java.util.Arrays.equals(x.asFloats(), y.asFloats());
                 case FP64 -> java.util.Arrays.equals(x.asDoubles(), y.asDoubles());
+                case BOOL -> sameTruth(x.data(), y.data());
                 case BYTES -> java.util.Arrays.equals(x.asStrings(), y.asStrings());
                 default -> java.util.Arrays.equals(x.data(), y.data());
               };
       if (!same) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The same booleans: each element zero in both or in neither. */
+  private static boolean sameTruth(byte[] a, byte[] b) {
+    if (a.length != b.length) {
+      return false;
+    }
+    for (int i = 0; i < a.length; i++) {
+      if ((a[i] != 0) != (b[i] != 0)) {
         return false;
       }
     }
