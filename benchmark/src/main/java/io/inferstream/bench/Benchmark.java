@@ -231,6 +231,14 @@ public final class Benchmark implements Callable<Integer> {
   double hostileFraction;
 
   @Option(
+      names = "--hostile-load",
+      defaultValue = "0.7",
+      description =
+          "Valid load of the hostile phase as a share of the measured maximum throughput, (0, 1]"
+              + " (default: ${DEFAULT-VALUE}).")
+  double hostileLoad;
+
+  @Option(
       names = "--seed",
       defaultValue = "1",
       description = "Seed of the hostile records (default: ${DEFAULT-VALUE}).")
@@ -306,6 +314,7 @@ public final class Benchmark implements Callable<Integer> {
         cpuBreakdown,
         Collections.unmodifiableSet(phases),
         hostileFraction,
+        hostileLoad,
         seed,
         List.copyOf(rawBatches),
         rawTime,

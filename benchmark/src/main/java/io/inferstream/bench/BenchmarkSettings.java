@@ -36,6 +36,7 @@ record BenchmarkSettings(
     boolean cpuBreakdown,
     Set<Phase> phases,
     double hostileFraction,
+    double hostileLoad,
     long seed,
     List<Integer> rawBatches,
     Duration rawTime,
@@ -57,6 +58,9 @@ record BenchmarkSettings(
     }
     if (!(hostileFraction >= 0 && hostileFraction <= 0.9)) {
       throw new SetupException("--hostile-fraction must be in [0, 0.9], was " + hostileFraction);
+    }
+    if (!(hostileLoad > 0 && hostileLoad <= 1)) {
+      throw new SetupException("--hostile-load must be in (0, 1], was " + hostileLoad);
     }
     if (phases.contains(Phase.HOSTILE) && bootstrap == null && replyPartitions <= clients) {
       throw new SetupException(

@@ -238,7 +238,7 @@ final class ConsoleReport {
         Locale.ROOT,
         "%n[hostile] valid load %.0f%% of %s's %.1f req/s = %.1f req/s; hostile records %.0f%% of"
             + " all = %.1f/s (seed %d, %d distinct, %.1f MiB, generated in %.1f s)%n",
-        HostilePhase.LOAD * 100,
+        validRate / maxRate * 100,
         maxPhase,
         maxRate,
         validRate,

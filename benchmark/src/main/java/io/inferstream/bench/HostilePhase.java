@@ -11,13 +11,13 @@ import java.util.Map;
 import org.apache.flink.api.common.JobStatus;
 
 /**
- * The hostile-traffic phase: the valid load, open loop at {@value #LOAD} of the maximum throughput,
- * first alone ({@code hostile-clean}, after the usual JIT warmup) and then, for the same duration,
- * with hostile records from {@link HostileRecords} mixed in ({@code hostile-mixed}, sent by {@link
- * HostileTraffic} at the rate that makes them {@code --hostile-fraction} of all records). Both
- * windows run on one job, submitted for this phase with the production restart strategy of {@code
- * flink-conf/config.yaml}, so a record that fails a task shows as restarts (the other phases run
- * without restarts, to fail loudly).
+ * The hostile-traffic phase: the valid load, open loop at {@code --hostile-load} (default 70 %) of
+ * the maximum throughput, first alone ({@code hostile-clean}, after the usual JIT warmup) and then,
+ * for the same duration, with hostile records from {@link HostileRecords} mixed in ({@code
+ * hostile-mixed}, sent by {@link HostileTraffic} at the rate that makes them {@code
+ * --hostile-fraction} of all records). Both windows run on one job, submitted for this phase with
+ * the production restart strategy of {@code flink-conf/config.yaml}, so a record that fails a task
+ * shows as restarts (the other phases run without restarts, to fail loudly).
  *
  * <p>The maximum is the closed-loop throughput of this run ({@code pipeline-max}, or {@code
  * hostile-max} measured here on the phase's own job when the pipeline phase did not saturate). Only
@@ -25,9 +25,6 @@ import org.apache.flink.api.common.JobStatus;
  * became of them.
  */
 final class HostilePhase {
-  /** The valid load as a fraction of the maximum throughput. */
-  static final double LOAD = 0.7;
-
   /** flink-conf/config.yaml's restart strategy; {@code --job-option} overrides it. */
   static final Map<String, String> RESTART_STRATEGY = restartStrategy();
 
@@ -145,7 +142,7 @@ final class HostilePhase {
         report.hostileSkipped(max.phase() + " answered nothing");
         return null;
       }
-      double validRate = LOAD * maxRate;
+      double validRate = settings.hostileLoad() * maxRate;
       double fraction = settings.hostileFraction();
       double hostileRate = validRate * fraction / (1 - fraction);
       HostileRecords.ReplyAddress address =

@@ -17,7 +17,13 @@ final class JsonTensors {
 
   /** The strings the codec writes non-finite values as (standard JSON has no literal for them). */
   private static final Map<String, Float> NON_FINITE =
-      Map.of("NaN", Float.NaN, "Infinity", Float.POSITIVE_INFINITY, "-Infinity", Float.NEGATIVE_INFINITY);
+      Map.of(
+          "NaN",
+          Float.NaN,
+          "Infinity",
+          Float.POSITIVE_INFINITY,
+          "-Infinity",
+          Float.NEGATIVE_INFINITY);
 
   private JsonTensors() {}
 

@@ -44,8 +44,14 @@ public final class RequestErrors {
   public static InferenceException of(Throwable failure, String stage, String requestId) {
     ExceptionUtils.rethrowIfFatalError(failure);
     if (failure instanceof InferenceException refusal) {
-      // expected bad input: no stack trace, and quiet unless asked for (a flood must not flood logs)
-      LOG.debug("Request {} refused in {}: {} {}", requestId, stage, refusal.code(), refusal.getMessage());
+      // expected bad input: no stack trace, and quiet unless asked for (a flood must not flood
+      // logs)
+      LOG.debug(
+          "Request {} refused in {}: {} {}",
+          requestId,
+          stage,
+          refusal.code(),
+          refusal.getMessage());
       return refusal;
     }
     LOG.warn("Request {} failed in {}; it is answered 500", requestId, stage, failure);
