@@ -84,24 +84,25 @@ final class BodyReader {
   // ------------------------------------------------------------------ bodies
 
   static InferenceRequest request(byte[] body, int jsonLength) {
-    try {
-      return new BodyReader(body, jsonLength).readRequest();
-    } catch (IOException e) {
-      throw malformed(e);
-    }
+    return read(body, jsonLength, BodyReader::readRequest);
   }
 
   static InferenceResponse response(byte[] body, int jsonLength) {
-    try {
-      return new BodyReader(body, jsonLength).readResponse();
-    } catch (IOException e) {
-      throw malformed(e);
-    }
+    return read(body, jsonLength, BodyReader::readResponse);
   }
 
   static ErrorBody error(byte[] body) {
+    return read(body, -1, BodyReader::readError);
+  }
+
+  /** What to read from a body, as one of the methods below. */
+  private interface Reading<T> {
+    T from(BodyReader reader) throws IOException;
+  }
+
+  private static <T> T read(byte[] body, int jsonLength, Reading<T> reading) {
     try {
-      return new BodyReader(body, -1).readError();
+      return reading.from(new BodyReader(body, jsonLength));
     } catch (IOException e) {
       throw malformed(e);
     }
@@ -118,7 +119,7 @@ final class BodyReader {
       parser.nextToken();
       switch (field) {
         case "id" -> id = optionalText("request", field);
-        case "parameters" -> parameters = parameters("request");
+        case "parameters" -> parameters = parameters("request", null);
         case "inputs" -> inputs = tensors("input");
         case "outputs" -> outputs = requestedOutputs();
         default -> parser.skipChildren();
@@ -154,7 +155,7 @@ final class BodyReader {
         case "model_name" -> modelName = optionalText("response", field);
         case "model_version" -> modelVersion = optionalText("response", field);
         case "id" -> id = optionalText("response", field);
-        case "parameters" -> parameters = parameters("response");
+        case "parameters" -> parameters = parameters("response", null);
         case "outputs" -> outputs = tensors("output");
         default -> parser.skipChildren();
       }
@@ -253,8 +254,8 @@ final class BodyReader {
           }
           datatype = DataType.parse(parser.getText());
         }
-        case "shape" -> shape = shape(described(kind, name));
-        case "parameters" -> params = parameters(described(kind, name));
+        case "shape" -> shape = shape(kind, name);
+        case "parameters" -> params = parameters(kind, name);
         case "data" -> {
           if (value == JsonToken.VALUE_NULL) {
             break;
@@ -310,9 +311,9 @@ final class BodyReader {
     return new Tensor(name, datatype, shape, data, params.isEmpty() ? Map.of() : params);
   }
 
-  private long[] shape(String what) throws IOException {
+  private long[] shape(String kind, String name) throws IOException {
     if (parser.currentToken() != JsonToken.START_ARRAY) {
-      throw InferenceException.badRequest(what + " has no 'shape' array");
+      throw InferenceException.badRequest(described(kind, name) + " has no 'shape' array");
     }
     long[] dims = new long[8];
     int rank = 0;
@@ -323,7 +324,7 @@ final class BodyReader {
           || parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER
           || parser.getLongValue() < 0) {
         throw InferenceException.badRequest(
-            what
+            described(kind, name)
                 + " shape has an invalid dimension "
                 + TensorDataReader.shown(parser)
                 + " (expected integers >= 0)");
@@ -379,7 +380,7 @@ final class BodyReader {
         parser.nextToken();
         switch (field) {
           case "name" -> name = optionalText("output", field);
-          case "parameters" -> params = parameters(described("output", name));
+          case "parameters" -> params = parameters("output", name);
           default -> parser.skipChildren();
         }
       }
@@ -392,13 +393,14 @@ final class BodyReader {
   }
 
   /** A {@code parameters} object, at most {@link #MAX_PARAMETERS_BYTES} of JSON. */
-  private Map<String, Object> parameters(String what) throws IOException {
+  private Map<String, Object> parameters(String kind, String name) throws IOException {
     JsonToken token = parser.currentToken();
     if (token == JsonToken.VALUE_NULL) {
       return Map.of();
     }
     if (token != JsonToken.START_OBJECT) {
-      throw InferenceException.badRequest(what + " 'parameters' must be a JSON object");
+      throw InferenceException.badRequest(
+          described(kind, name) + " 'parameters' must be a JSON object");
     }
     int start = tokenStart();
     parser.skipChildren();
@@ -406,7 +408,7 @@ final class BodyReader {
     if (length > MAX_PARAMETERS_BYTES) {
       throw new InferenceException(
           ErrorCode.PAYLOAD_TOO_LARGE,
-          what
+          described(kind, name)
               + " 'parameters' is "
               + length
               + " bytes of JSON; at most "
@@ -415,7 +417,10 @@ final class BodyReader {
     }
     try (JsonParser slice = FACTORY.createParser(body, start, length)) {
       Map<String, Object> map = MAPPER.readValue(slice, MAP_TYPE);
-      requireFinite(map, what);
+      if (!allFinite(map)) {
+        throw InferenceException.badRequest(
+            described(kind, name) + " 'parameters' holds a number out of range for a double");
+      }
       return map == null || map.isEmpty() ? Map.of() : map;
     }
   }
@@ -424,15 +429,15 @@ final class BodyReader {
    * A number too large for a double (such as {@code 1e400}) would read as infinity and be written
    * back as a string: parameter values must be finite.
    */
-  private static void requireFinite(Object value, String what) {
-    if (value instanceof Double number && !Double.isFinite(number)) {
-      throw InferenceException.badRequest(
-          what + " 'parameters' holds a number out of range for a double");
+  private static boolean allFinite(Object value) {
+    if (value instanceof Double number) {
+      return Double.isFinite(number);
     } else if (value instanceof Map<?, ?> map) {
-      map.values().forEach(v -> requireFinite(v, what));
+      return map.values().stream().allMatch(BodyReader::allFinite);
     } else if (value instanceof List<?> list) {
-      list.forEach(v -> requireFinite(v, what));
+      return list.stream().allMatch(BodyReader::allFinite);
     }
+    return true;
   }
 
   private String optionalText(String what, String field) throws IOException {
