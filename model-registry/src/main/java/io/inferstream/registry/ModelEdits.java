@@ -106,7 +106,7 @@ public final class ModelEdits {
     requireNew(current, version.version());
     List<ModelVersionSpec> versions = new ArrayList<>(current.versions());
     versions.add(version);
-    return withVersions(current, versions);
+    return withSortedVersions(current, versions);
   }
 
   /** Refuses (409) an existing version, naming its checksum. */
@@ -140,7 +140,9 @@ public final class ModelEdits {
         versions.add(version);
       }
     }
-    return versions.size() == current.versions().size() ? current : withVersions(current, versions);
+    return versions.size() == current.versions().size()
+        ? current
+        : withSortedVersions(current, versions);
   }
 
   /**
@@ -177,7 +179,7 @@ public final class ModelEdits {
     }
     List<ModelVersionSpec> versions = new ArrayList<>(current.versions());
     versions.removeIf(v -> v.version().equals(version));
-    return versions.isEmpty() ? null : withVersions(current, versions);
+    return versions.isEmpty() ? null : withSortedVersions(current, versions);
   }
 
   // ---------------------------------------------------------------- aliases
@@ -195,17 +197,7 @@ public final class ModelEdits {
     ModelVersionSpec resolved = resolveTarget(current, target);
     Map<String, String> aliases = new TreeMap<>(current.aliases());
     aliases.put(alias, resolved.version());
-    return new ModelSpec(
-        current.name(),
-        current.revision(),
-        current.versions(),
-        aliases,
-        current.route(),
-        current.batching(),
-        current.replicas(),
-        current.device(),
-        current.costWeight(),
-        current.idleUnloadTimeoutSeconds());
+    return current.withAliases(aliases);
   }
 
   /** Removes an alias; refused (409) while the route uses it. */
@@ -233,17 +225,7 @@ public final class ModelEdits {
     }
     Map<String, String> aliases = new TreeMap<>(current.aliases());
     aliases.remove(alias);
-    return new ModelSpec(
-        current.name(),
-        current.revision(),
-        current.versions(),
-        aliases,
-        current.route(),
-        current.batching(),
-        current.replicas(),
-        current.device(),
-        current.costWeight(),
-        current.idleUnloadTimeoutSeconds());
+    return current.withAliases(aliases);
   }
 
   // ---------------------------------------------------------------- routing
@@ -284,17 +266,7 @@ public final class ModelEdits {
     } catch (IllegalArgumentException e) {
       throw RegistryException.badRequest(e.getMessage());
     }
-    return new ModelSpec(
-        current.name(),
-        current.revision(),
-        current.versions(),
-        current.aliases(),
-        route,
-        current.batching(),
-        current.replicas(),
-        current.device(),
-        current.costWeight(),
-        current.idleUnloadTimeoutSeconds());
+    return current.withRoute(route);
   }
 
   // ---------------------------------------------------------------- settings
@@ -336,17 +308,12 @@ public final class ModelEdits {
       throw RegistryException.badRequest(
           "idle_unload_timeout_seconds must be >= 0 (0 = the job's default), got " + idle);
     }
-    return new ModelSpec(
-        current.name(),
-        current.revision(),
-        current.versions(),
-        current.aliases(),
-        current.route(),
-        batching,
-        replicas,
-        patch.device() != null ? patch.device() : current.device(),
-        costWeight,
-        idle);
+    return current
+        .withBatching(batching)
+        .withReplicas(replicas)
+        .withDevice(patch.device() != null ? patch.device() : current.device())
+        .withCostWeight(costWeight)
+        .withIdleUnloadTimeoutSeconds(idle);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -421,19 +388,9 @@ public final class ModelEdits {
         + ")";
   }
 
-  private static ModelSpec withVersions(ModelSpec current, List<ModelVersionSpec> versions) {
+  private static ModelSpec withSortedVersions(ModelSpec current, List<ModelVersionSpec> versions) {
     List<ModelVersionSpec> sorted = new ArrayList<>(versions);
     sorted.sort(Comparator.comparing(v -> SemanticVersion.parse(v.version())));
-    return new ModelSpec(
-        current.name(),
-        current.revision(),
-        sorted,
-        current.aliases(),
-        current.route(),
-        current.batching(),
-        current.replicas(),
-        current.device(),
-        current.costWeight(),
-        current.idleUnloadTimeoutSeconds());
+    return current.withVersions(sorted);
   }
 }

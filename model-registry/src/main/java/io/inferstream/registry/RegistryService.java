@@ -321,18 +321,7 @@ final class RegistryService {
       if (added.isEmpty()) {
         continue;
       }
-      ModelSpec fromRepository =
-          new ModelSpec(
-              name,
-              0,
-              versions,
-              repo.aliases(),
-              repo.route(),
-              repo.batching(),
-              repo.replicas(),
-              repo.device(),
-              repo.costWeight(),
-              repo.idleUnloadTimeoutSeconds());
+      ModelSpec fromRepository = repo.withRevision(0).withVersions(versions);
       RegistryTopic.Written written =
           topic.write(name, current -> ModelEdits.mergeVersions(current, fromRepository));
       for (ModelVersionSpec v : added) {

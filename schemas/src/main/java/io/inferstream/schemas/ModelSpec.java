@@ -48,17 +48,106 @@ public record ModelSpec(
 
   /** A copy with another revision. */
   public ModelSpec withRevision(long newRevision) {
-    return new ModelSpec(
-        name,
-        newRevision,
-        versions,
-        aliases,
-        route,
-        batching,
-        replicas,
-        device,
-        costWeight,
-        idleUnloadTimeoutSeconds);
+    Draft draft = new Draft(this);
+    draft.revision = newRevision;
+    return draft.build();
+  }
+
+  /** A copy with other versions (kept in the given order). */
+  public ModelSpec withVersions(List<ModelVersionSpec> newVersions) {
+    Draft draft = new Draft(this);
+    draft.versions = newVersions;
+    return draft.build();
+  }
+
+  /** A copy with other aliases. */
+  public ModelSpec withAliases(Map<String, String> newAliases) {
+    Draft draft = new Draft(this);
+    draft.aliases = newAliases;
+    return draft.build();
+  }
+
+  /** A copy with another default route. */
+  public ModelSpec withRoute(RouteSpec newRoute) {
+    Draft draft = new Draft(this);
+    draft.route = newRoute;
+    return draft.build();
+  }
+
+  /** A copy with other batching. */
+  public ModelSpec withBatching(BatchingConfig newBatching) {
+    Draft draft = new Draft(this);
+    draft.batching = newBatching;
+    return draft.build();
+  }
+
+  /** A copy with another number of replicas. */
+  public ModelSpec withReplicas(int newReplicas) {
+    Draft draft = new Draft(this);
+    draft.replicas = newReplicas;
+    return draft.build();
+  }
+
+  /** A copy with another device. */
+  public ModelSpec withDevice(Device newDevice) {
+    Draft draft = new Draft(this);
+    draft.device = newDevice;
+    return draft.build();
+  }
+
+  /** A copy with another cost weight. */
+  public ModelSpec withCostWeight(double newCostWeight) {
+    Draft draft = new Draft(this);
+    draft.costWeight = newCostWeight;
+    return draft.build();
+  }
+
+  /** A copy with another idle unload timeout (0 = the job's default). */
+  public ModelSpec withIdleUnloadTimeoutSeconds(long newIdleUnloadTimeoutSeconds) {
+    Draft draft = new Draft(this);
+    draft.idleUnloadTimeoutSeconds = newIdleUnloadTimeoutSeconds;
+    return draft.build();
+  }
+
+  /** The fields of a spec being copied: the one place that calls the ten-argument constructor. */
+  private static final class Draft {
+    private final String name;
+    private long revision;
+    private List<ModelVersionSpec> versions;
+    private Map<String, String> aliases;
+    private RouteSpec route;
+    private BatchingConfig batching;
+    private int replicas;
+    private Device device;
+    private double costWeight;
+    private long idleUnloadTimeoutSeconds;
+
+    private Draft(ModelSpec spec) {
+      name = spec.name;
+      revision = spec.revision;
+      versions = spec.versions;
+      aliases = spec.aliases;
+      route = spec.route;
+      batching = spec.batching;
+      replicas = spec.replicas;
+      device = spec.device;
+      costWeight = spec.costWeight;
+      idleUnloadTimeoutSeconds = spec.idleUnloadTimeoutSeconds;
+    }
+
+    private ModelSpec build() {
+      return new ModelSpec(
+          name,
+          revision,
+          versions,
+          aliases,
+          route,
+          batching,
+          replicas,
+          device,
+          costWeight,
+          idleUnloadTimeoutSeconds);
+    }
   }
 
   /**
