@@ -1,5 +1,6 @@
 package io.inferstream.schemas;
 
+import static io.inferstream.schemas.fuzz.KnownBodies.concat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -302,19 +303,5 @@ class HostileBodiesTest {
         .putInt(length)
         .putInt(padding)
         .array();
-  }
-
-  private static byte[] concat(byte[]... parts) {
-    int total = 0;
-    for (byte[] part : parts) {
-      total += part.length;
-    }
-    byte[] out = new byte[total];
-    int at = 0;
-    for (byte[] part : parts) {
-      System.arraycopy(part, 0, out, at, part.length);
-      at += part.length;
-    }
-    return out;
   }
 }

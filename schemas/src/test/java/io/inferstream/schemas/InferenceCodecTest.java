@@ -1,5 +1,6 @@
 package io.inferstream.schemas;
 
+import static io.inferstream.schemas.fuzz.KnownBodies.concat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -205,12 +206,5 @@ class InferenceCodecTest {
         .hasMessageContaining(message)
         .satisfies(
             e -> assertThat(((InferenceException) e).code()).isEqualTo(ErrorCode.BAD_REQUEST));
-  }
-
-  private static byte[] concat(byte[] a, byte[] b) {
-    byte[] out = new byte[a.length + b.length];
-    System.arraycopy(a, 0, out, 0, a.length);
-    System.arraycopy(b, 0, out, a.length, b.length);
-    return out;
   }
 }

@@ -403,7 +403,8 @@ public final class KnownBodies {
     return buf.array();
   }
 
-  private static byte[] concat(byte[]... parts) {
+  /** The parts one after the other: a JSON header and its binary tensors, say. */
+  public static byte[] concat(byte[]... parts) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (byte[] part : parts) {
       out.writeBytes(part);
