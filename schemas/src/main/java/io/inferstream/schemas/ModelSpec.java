@@ -6,6 +6,7 @@ import java.io.Serializable;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Everything the job needs to serve a model: its versions, aliases (the stages {@code dev}, {@code
@@ -48,64 +49,52 @@ public record ModelSpec(
 
   /** A copy with another revision. */
   public ModelSpec withRevision(long newRevision) {
-    Draft draft = new Draft(this);
-    draft.revision = newRevision;
-    return draft.build();
+    return copy(draft -> draft.revision = newRevision);
   }
 
   /** A copy with other versions (kept in the given order). */
   public ModelSpec withVersions(List<ModelVersionSpec> newVersions) {
-    Draft draft = new Draft(this);
-    draft.versions = newVersions;
-    return draft.build();
+    return copy(draft -> draft.versions = newVersions);
   }
 
   /** A copy with other aliases. */
   public ModelSpec withAliases(Map<String, String> newAliases) {
-    Draft draft = new Draft(this);
-    draft.aliases = newAliases;
-    return draft.build();
+    return copy(draft -> draft.aliases = newAliases);
   }
 
   /** A copy with another default route. */
   public ModelSpec withRoute(RouteSpec newRoute) {
-    Draft draft = new Draft(this);
-    draft.route = newRoute;
-    return draft.build();
+    return copy(draft -> draft.route = newRoute);
   }
 
   /** A copy with other batching. */
   public ModelSpec withBatching(BatchingConfig newBatching) {
-    Draft draft = new Draft(this);
-    draft.batching = newBatching;
-    return draft.build();
+    return copy(draft -> draft.batching = newBatching);
   }
 
   /** A copy with another number of replicas. */
   public ModelSpec withReplicas(int newReplicas) {
-    Draft draft = new Draft(this);
-    draft.replicas = newReplicas;
-    return draft.build();
+    return copy(draft -> draft.replicas = newReplicas);
   }
 
   /** A copy with another device. */
   public ModelSpec withDevice(Device newDevice) {
-    Draft draft = new Draft(this);
-    draft.device = newDevice;
-    return draft.build();
+    return copy(draft -> draft.device = newDevice);
   }
 
   /** A copy with another cost weight. */
   public ModelSpec withCostWeight(double newCostWeight) {
-    Draft draft = new Draft(this);
-    draft.costWeight = newCostWeight;
-    return draft.build();
+    return copy(draft -> draft.costWeight = newCostWeight);
   }
 
   /** A copy with another idle unload timeout (0 = the job's default). */
   public ModelSpec withIdleUnloadTimeoutSeconds(long newIdleUnloadTimeoutSeconds) {
+    return copy(draft -> draft.idleUnloadTimeoutSeconds = newIdleUnloadTimeoutSeconds);
+  }
+
+  private ModelSpec copy(Consumer<Draft> edit) {
     Draft draft = new Draft(this);
-    draft.idleUnloadTimeoutSeconds = newIdleUnloadTimeoutSeconds;
+    edit.accept(draft);
     return draft.build();
   }
 
