@@ -24,7 +24,7 @@ import java.util.Map;
  * process's resident set across the load (after a GC, the session still open), and its peak during
  * the load — ONNX Runtime's Java API reports no per-session memory, so this calibrates {@code
  * inference.model.memory-factor}. Run one JVM per model ({@code bin/benchmark cold-load} does, or
- * see the README's loop).
+ * see the loop in docs/benchmarks.md).
  *
  * <p>Usage: {@code ModelLoadProbe <repository>/<model>/<version>/model.onnx [--key-value]}; with
  * {@code --key-value} it also prints a {@link Result#toLine() machine-readable line}.

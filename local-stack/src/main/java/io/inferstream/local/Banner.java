@@ -83,8 +83,7 @@ final class Banner {
         .append(" \\\n      --reader-property parse.key=true")
         .append(" --reader-property key.separator='|'\n");
 
-    out.append(
-            String.format("%nManage models through the registry (README: \"Model registry\"):%n"))
+    out.append(String.format("%nManage models through the registry (docs/registry-api.md):%n"))
         .append("  curl -s ")
         .append(settings.registryUrl())
         .append("/api/v1/models/")

@@ -59,7 +59,8 @@ public final class LocalStack implements AutoCloseable {
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
   /**
-   * How the stack is laid out; ports are the fixed ones of DESIGN.md unless a test overrides.
+   * How the stack is laid out; ports are the fixed defaults of {@code bin/inferstream up} unless a
+   * test overrides.
    *
    * @param runJob false: only the broker (with the topics) and the registry (seeded), no
    *     MiniCluster and no job, for a job that runs on a standalone Flink cluster
