@@ -11,6 +11,8 @@ import io.inferstream.schemas.InferenceRequest;
 import io.inferstream.schemas.InferenceResponse;
 import io.inferstream.schemas.Tensor;
 import io.inferstream.schemas.Topics;
+import io.inferstream.testing.Await;
+import io.inferstream.testing.PrometheusText;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -73,7 +76,7 @@ class StandaloneClusterITCase {
   @Test
   @Order(1)
   void jobRunsWithAllTasksOnTheTaskManagerAndAnswers() {
-    JsonNode job = cluster.rest().jobOverview(fixture.jobId());
+    JsonNode job = cluster.rest().jobOverview(JobID.fromHexString(fixture.jobId()));
     assertThat(job.path("state").asText()).isEqualTo("RUNNING");
     assertThat(job.path("tasks").path("running").asInt())
         .isEqualTo(job.path("tasks").path("total").asInt())
@@ -188,7 +191,7 @@ class StandaloneClusterITCase {
 
     // The web UI reads the same metric through the REST API (refreshed every 10 s).
     String jobId = fixture.jobId();
-    String vertex = cluster.rest().vertexId(jobId, "infer");
+    String vertex = cluster.rest().vertexId(JobID.fromHexString(jobId), "infer");
     String base = "/jobs/" + jobId + "/vertices/" + vertex;
     Await.until(
         "infer.inferstream.model.affine.rows listed by " + base + "/metrics",

@@ -14,6 +14,7 @@ import io.inferstream.onnx.testing.TinyOnnx;
 import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.RegistryKeys;
 import io.inferstream.schemas.Topics;
+import io.inferstream.testing.Await;
 import io.inferstream.testing.FlinkRest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -160,14 +161,16 @@ public final class PipelineTestStack implements AutoCloseable {
   }
 
   /**
-   * Publishes the repository's specs, submits the inference job and waits until its tasks run; the
-   * stack cancels it on close.
+   * Publishes the repository's specs, submits the inference job and waits until its tasks run and
+   * its metrics reach the REST API (tests read {@code numRestarts} from there); the stack cancels
+   * it on close.
    */
   public JobID submit(Configuration jobConf) throws Exception {
     publishRepository();
     JobID job = cluster.submit(jobConf, PARALLELISM);
     owned.add(() -> cancel(job));
     cluster.awaitAllTasksRunning(job, RUNNING_TIMEOUT, () -> false);
+    Await.until("numRestarts in the REST API", RUNNING_TIMEOUT, () -> rest.numRestarts(job) >= 0);
     return job;
   }
 
