@@ -12,10 +12,10 @@ import io.inferstream.schemas.ModelStatusEvent;
 import io.inferstream.schemas.ModelStatusEvent.ShadowReport;
 import io.inferstream.schemas.ModelStatusEvent.State;
 import io.inferstream.schemas.RegistryKeys;
+import io.inferstream.testing.Await;
+import io.inferstream.testing.FreePorts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,7 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -422,9 +421,10 @@ class ModelRegistryITCase {
     // the second writes; the first keeps serving reads and follows
     assertThat(put(api2 + "/models/affine/versions/2.0.0", TinyOnnx.affine(3, 1)).statusCode())
         .isEqualTo(201);
-    awaitTrue(
-        () -> first.model("affine").map(s -> s.version("2.0.0") != null).orElse(false),
-        "the fenced instance reads the new writer's version");
+    Await.until(
+        "the fenced instance reads the new writer's version",
+        DEADLINE,
+        () -> first.model("affine").map(s -> s.version("2.0.0") != null).orElse(false));
     JsonNode seenByFirst = json(get(api1 + "/models/affine"), 200);
     assertThat(seenByFirst.get("revision").asLong()).isEqualTo(2);
     assertThat(json(get(api2 + "/health"), 200).get("writable").asBoolean()).isTrue();
@@ -460,12 +460,13 @@ class ModelRegistryITCase {
       producer.flush();
     }
 
-    awaitTrue(
+    Await.until(
+        "both shadow reports are folded",
+        DEADLINE,
         () -> {
           JsonNode shadow = json(get(api + "/models/affine")).get("shadow");
           return shadow != null && shadow.get("reporters").asInt() == 2;
-        },
-        "both shadow reports are folded");
+        });
     JsonNode model = json(get(api + "/models/affine"), 200);
     JsonNode one = model.get("versions").get(0).get("status");
     assertThat(one.get("state").asText()).isEqualTo("ready");
@@ -570,18 +571,17 @@ class ModelRegistryITCase {
     int port = registry.port();
     registry.close();
     registry.close();
-    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName("localhost"))) {
-      assertThat(socket.getLocalPort()).isEqualTo(port);
-    }
-    awaitTrue(
+    assertThat(FreePorts.canBind(port)).as("port %d free again", port).isTrue();
+    Await.until(
+        "the registry's threads (followers, Kafka clients, Undertow) end",
+        DEADLINE,
         () ->
             Thread.getAllStackTraces().keySet().stream()
                 .noneMatch(
                     t ->
                         t.isAlive()
                             && (t.getName().contains("inferstream-registry")
-                                || t.getName().startsWith("XNIO-"))),
-        "the registry's threads (followers, Kafka clients, Undertow) end");
+                                || t.getName().startsWith("XNIO-"))));
   }
 
   // ------------------------------------------------------------------ helpers
@@ -625,10 +625,13 @@ class ModelRegistryITCase {
         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
       consumer.assign(List.of(partition));
       consumer.seekToBeginning(List.of(partition));
-      long deadline = System.nanoTime() + DEADLINE.toNanos();
-      while (consumer.position(partition) < end && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-      }
+      Await.until(
+          "the registry topic read to offset " + end,
+          DEADLINE,
+          () -> {
+            consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            return consumer.position(partition) >= end;
+          });
     }
     return records;
   }
@@ -745,21 +748,6 @@ class ModelRegistryITCase {
       socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
       socket.getOutputStream().flush();
       return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    }
-  }
-
-  private interface Check {
-    boolean test() throws Exception;
-  }
-
-  private static void awaitTrue(Check check, String what) throws Exception {
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
-    while (!check.test()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      // re-check every few milliseconds until the deadline
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
   }
 }
