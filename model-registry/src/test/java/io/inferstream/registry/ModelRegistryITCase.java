@@ -9,11 +9,11 @@ import io.inferstream.onnx.Sha256;
 import io.inferstream.onnx.testing.TinyOnnx;
 import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.ModelStatusEvent;
-import io.inferstream.schemas.ModelStatusEvent.ShadowReport;
 import io.inferstream.schemas.ModelStatusEvent.State;
 import io.inferstream.schemas.RegistryKeys;
 import io.inferstream.testing.Await;
 import io.inferstream.testing.FreePorts;
+import io.inferstream.testing.StatusEventBuilder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.Socket;
@@ -448,8 +448,10 @@ class ModelRegistryITCase {
               status("1.0.0", Sha256.of(v1), State.LOADING, "tm-2", null, null, 0, 3),
               status(
                   "2.0.0", Sha256.of(v2), State.FAILED, "tm-1", null, "CUDA not available", 0, 4),
-              shadowReport("tm-1/0", 100, 98, 5),
-              shadowReport("tm-2/0", 50, 50, 6));
+              StatusEventBuilder.shadowReport(
+                  "affine", "tm-1/0", "1.0.0", "2.0.0", 100, 98, 0.5, 5),
+              StatusEventBuilder.shadowReport(
+                  "affine", "tm-2/0", "1.0.0", "2.0.0", 50, 50, 0.5, 6));
       for (ModelStatusEvent event : events) {
         producer.send(
             new ProducerRecord<>(
@@ -651,23 +653,14 @@ class ModelRegistryITCase {
       String cause,
       long load,
       long at) {
-    return new ModelStatusEvent("affine", version, sha, state, tm, device, cause, load, at, null);
-  }
-
-  private static ModelStatusEvent shadowReport(
-      String reporter, long compared, long agreed, long at) {
-    return new ModelStatusEvent(
-        "affine",
-        null,
-        null,
-        State.SHADOW_REPORT,
-        reporter,
-        null,
-        null,
-        0,
-        at,
-        new ShadowReport(
-            "1.0.0", "2.0.0", compared, compared, compared, agreed, compared - agreed, 0.5));
+    return StatusEventBuilder.status("affine", version, state)
+        .sha256(sha)
+        .taskManager(tm)
+        .device(device)
+        .cause(cause)
+        .loadMillis(load)
+        .at(at)
+        .build();
   }
 
   private static HttpResponse<String> get(String url) throws IOException, InterruptedException {
