@@ -152,17 +152,10 @@ public final class EmbeddedJobCluster implements AutoCloseable {
     return miniCluster.getJobStatus(job).get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /**
-   * How an ended job ended: its application status and, if it failed, the failure's message;
-   * "running" while it has not ended.
-   */
-  public String outcome(JobID job) {
+  /** How an ended job ended: its application status and, if it failed, the failure's message. */
+  private String outcome(JobID job) {
     try {
-      CompletableFuture<JobResult> result = result(job);
-      if (!result.isDone()) {
-        return "running";
-      }
-      JobResult ended = result.get();
+      JobResult ended = result(job).get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       return ended.getApplicationStatus()
           + ended.getSerializedThrowable().map(t -> ": " + t.getMessage()).orElse("");
     } catch (Exception e) {
@@ -170,7 +163,7 @@ public final class EmbeddedJobCluster implements AutoCloseable {
       while (cause.getCause() != null && cause.getCause() != cause) {
         cause = cause.getCause();
       }
-      return cause.toString();
+      return "unknown (" + cause + ")";
     }
   }
 
