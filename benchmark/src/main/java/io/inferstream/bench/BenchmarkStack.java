@@ -23,6 +23,7 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -151,7 +152,7 @@ final class BenchmarkStack implements AutoCloseable {
     conf.set(InferenceOptions.REPLY_TOPIC, REPLY_TOPIC);
     conf.set(InferenceOptions.GROUP_ID, "inferstream-bench-" + runs);
     // A failure should end the run loudly, not hide behind restarts.
-    conf.setString("restart-strategy.type", "disable");
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "disable");
     options.forEach(conf::setString);
 
     InferenceJobConfig config = InferenceJobConfig.from(conf);
