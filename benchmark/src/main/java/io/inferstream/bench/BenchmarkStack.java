@@ -1,18 +1,17 @@
 package io.inferstream.bench;
 
-import io.inferstream.job.InferenceJob;
 import io.inferstream.job.InferenceJobConfig;
 import io.inferstream.job.InferenceOptions;
+import io.inferstream.job.embedded.EmbeddedJobCluster;
 import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
 import io.inferstream.local.RepositoryPublisher;
 import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.Topics;
+import io.inferstream.testing.FlinkRest;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -24,13 +23,7 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.runtime.execution.ExecutionState;
-import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
-import org.apache.flink.runtime.executiongraph.AccessExecutionVertex;
-import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -50,9 +43,17 @@ final class BenchmarkStack implements AutoCloseable {
 
   private static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
   private static final Duration RUNNING_TIMEOUT = Duration.ofMinutes(2);
+  private static final Duration CANCEL_TIMEOUT = Duration.ofSeconds(60);
+
+  /**
+   * How stale the REST endpoint's metrics (the hostile phase's {@code numRestarts}) may be, not
+   * Flink's 10 s.
+   */
+  private static final Duration METRIC_FETCH_INTERVAL = Duration.ofSeconds(1);
 
   private final EmbeddedKafkaBroker broker;
-  private final MiniCluster cluster;
+  private final EmbeddedJobCluster cluster;
+  private final FlinkRest rest;
   private final int parallelism;
   private final int replyPartitions;
   private final Path kafkaDir;
@@ -61,13 +62,15 @@ final class BenchmarkStack implements AutoCloseable {
 
   private BenchmarkStack(
       EmbeddedKafkaBroker broker,
-      MiniCluster cluster,
+      EmbeddedJobCluster cluster,
       int parallelism,
       int replyPartitions,
-      Path kafkaDir) {
+      Path kafkaDir)
+      throws Exception {
     this.kafkaDir = kafkaDir;
     this.broker = broker;
     this.cluster = cluster;
+    this.rest = new FlinkRest(cluster.restAddress());
     this.parallelism = parallelism;
     this.replyPartitions = replyPartitions;
   }
@@ -97,7 +100,7 @@ final class BenchmarkStack implements AutoCloseable {
       deleteRecursively(kafkaDir);
       throw e;
     }
-    MiniCluster cluster = null;
+    EmbeddedJobCluster cluster = null;
     try {
       createTopics(
           broker.bootstrapServers(),
@@ -107,17 +110,8 @@ final class BenchmarkStack implements AutoCloseable {
               topic(Topics.REPLIES, 1)));
       Configuration conf = new Configuration();
       conf.set(RestOptions.PORT, 0);
-      // REST metrics (the hostile phase's numRestarts) at most this stale, not Flink's 10 s.
-      conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, FlinkJobRest.METRIC_FETCH_INTERVAL);
-      cluster =
-          new MiniCluster(
-              new MiniClusterConfiguration.Builder()
-                  .setConfiguration(conf)
-                  .setNumTaskManagers(1)
-                  .setNumSlotsPerTaskManager(parallelism)
-                  .withRandomPorts()
-                  .build());
-      cluster.start();
+      conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, METRIC_FETCH_INTERVAL);
+      cluster = EmbeddedJobCluster.start(conf, parallelism);
       return new BenchmarkStack(broker, cluster, parallelism, replyPartitions, kafkaDir);
     } catch (Exception | Error e) {
       if (cluster != null) {
@@ -158,11 +152,9 @@ final class BenchmarkStack implements AutoCloseable {
     conf.set(InferenceOptions.REPLY_TOPIC, REPLY_TOPIC);
     conf.set(InferenceOptions.GROUP_ID, "inferstream-bench-" + runs);
     // A failure should end the run loudly, not hide behind restarts.
-    conf.setString("restart-strategy.type", "disable");
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "disable");
     options.forEach(conf::setString);
 
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-    env.setParallelism(parallelism);
     InferenceJobConfig config = InferenceJobConfig.from(conf);
     // The broker creates no topic on its own: the registry (compacted, the job's model catalog)
     // and the status topic must exist before the specs go out and the job reports loads.
@@ -170,11 +162,8 @@ final class BenchmarkStack implements AutoCloseable {
         bootstrapServers(),
         List.of(registryTopic(config.registryTopic()), topic(config.statusTopic(), 1)));
     RepositoryPublisher.publish(bootstrapServers(), config.registryTopic(), specs);
-    InferenceJob.buildWithKafka(env, config);
-    StreamGraph graph = env.getStreamGraph();
-    graph.setJobName(InferenceJob.JOB_NAME);
-    job = cluster.submitJob(graph.getJobGraph()).get().getJobID();
-    awaitAllTasksRunning(job);
+    job = cluster.submit(conf, parallelism);
+    cluster.awaitAllTasksRunning(job, RUNNING_TIMEOUT, () -> false);
     return requestTopic;
   }
 
@@ -183,21 +172,16 @@ final class BenchmarkStack implements AutoCloseable {
     return job;
   }
 
-  /** The MiniCluster's REST endpoint. */
-  URI restAddress() throws Exception {
-    return cluster.getRestAddress().get(10, TimeUnit.SECONDS);
-  }
-
   /** The state of the current job, for a check after each phase. */
   JobStatus jobStatus() throws Exception {
-    return job == null ? null : cluster.getJobStatus(job).get(10, TimeUnit.SECONDS);
+    return job == null ? null : cluster.status(job);
   }
 
   /** Why the current job failed, or null. */
   Throwable jobFailure() {
     try {
       return cluster
-          .requestJobResult(job)
+          .result(job)
           .get(10, TimeUnit.SECONDS)
           .getSerializedThrowable()
           .map(t -> (Throwable) t)
@@ -207,44 +191,39 @@ final class BenchmarkStack implements AutoCloseable {
     }
   }
 
+  /**
+   * The current job's restart count, not older than this call (the REST endpoint's metric store is
+   * refreshed in the background), or -1 if it cannot be read.
+   */
+  long numRestarts() {
+    try {
+      return job == null ? -1 : rest.freshNumRestarts(job, METRIC_FETCH_INTERVAL);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    } catch (RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * The newest entry of the current job's exception history, one line, or null if there is none.
+   */
+  String lastFailure() {
+    try {
+      return job == null ? null : rest.lastFailure(job);
+    } catch (RuntimeException e) {
+      return "(exception history unreadable: " + e.getMessage() + ")";
+    }
+  }
+
   void cancelJob() throws Exception {
     if (job == null) {
       return;
     }
     JobID cancelling = job;
     job = null;
-    if (!cluster.getJobStatus(cancelling).get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
-      cluster.cancelJob(cancelling).get(30, TimeUnit.SECONDS);
-    }
-    cluster.requestJobResult(cancelling).get(60, TimeUnit.SECONDS);
-  }
-
-  private void awaitAllTasksRunning(JobID id) throws Exception {
-    long deadline = System.nanoTime() + RUNNING_TIMEOUT.toNanos();
-    String seen = "no execution graph yet";
-    while (System.nanoTime() < deadline) {
-      AccessExecutionGraph graph = cluster.getExecutionGraph(id).get(10, TimeUnit.SECONDS);
-      if (graph.getState().isGloballyTerminalState()) {
-        throw new IllegalStateException(
-            "the inference job ended while starting (" + graph.getState() + "): " + jobFailure());
-      }
-      List<ExecutionState> states = new ArrayList<>();
-      for (AccessExecutionVertex vertex : graph.getAllExecutionVertices()) {
-        states.add(vertex.getExecutionState());
-      }
-      if (graph.getState() == JobStatus.RUNNING
-          && !states.isEmpty()
-          && states.stream().allMatch(s -> s == ExecutionState.RUNNING)) {
-        return;
-      }
-      seen = graph.getState() + ", tasks " + states;
-      Thread.sleep(100);
-    }
-    throw new IllegalStateException(
-        "the inference job did not get all tasks running in "
-            + RUNNING_TIMEOUT.toSeconds()
-            + " s: "
-            + seen);
+    cluster.cancel(cancelling, CANCEL_TIMEOUT);
   }
 
   /**

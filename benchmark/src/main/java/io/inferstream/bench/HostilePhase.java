@@ -112,7 +112,6 @@ final class HostilePhase {
               + (target.stack() != null ? " (raise --reply-partitions)" : ""));
     }
     String requestTopic = Topics.REQUESTS;
-    FlinkJobRest rest = null;
     BenchmarkStack stack = target.stack();
     if (stack != null) {
       Map<String, String> options = new LinkedHashMap<>(RESTART_STRATEGY);
@@ -120,7 +119,6 @@ final class HostilePhase {
       long started = System.nanoTime();
       requestTopic = stack.submitJob(settings.repository(), options);
       report.jobRunning((System.nanoTime() - started) / 1e9);
-      rest = new FlinkJobRest(stack.restAddress(), stack.jobId());
     }
     try (ClientSet set =
         ClientSet.open(
@@ -173,7 +171,7 @@ final class HostilePhase {
         LoadGenerator.Mode mode = LoadGenerator.Mode.openLoop(validRate);
         ResultRow clean = runner.run("hostile-clean", generator, mode);
         results.add(clean);
-        long restartsClean = rest == null ? -1 : rest.numRestarts();
+        long restartsClean = stack == null ? -1 : stack.numRestarts();
 
         long strayBefore = strayReplies(set);
         report.hostileMixedStarted(validRate, hostileRate, LEAD, settings.duration());
@@ -202,7 +200,7 @@ final class HostilePhase {
         }
         HostileTraffic.Tally tally = traffic.awaitOutcome(settings.timeout());
         long strayValid = strayReplies(set) - strayBefore;
-        long restartsTotal = rest == null ? -1 : rest.numRestarts();
+        long restartsTotal = stack == null ? -1 : stack.numRestarts();
         JobStatus status = stack == null ? null : stack.jobStatus();
         Outcome outcome =
             new Outcome(
@@ -218,7 +216,7 @@ final class HostilePhase {
                 restartsClean,
                 restartsTotal < 0 || restartsClean < 0 ? -1 : restartsTotal - restartsClean,
                 status == null ? null : status.name(),
-                rest == null ? null : rest.lastFailure(),
+                stack == null ? null : stack.lastFailure(),
                 strayValid);
         report.hostileResult(outcome);
         results.add(mixed.withNotes(notes(outcome)));

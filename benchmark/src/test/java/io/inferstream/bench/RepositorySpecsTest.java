@@ -4,38 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.inferstream.schemas.BatchingConfig;
-import io.inferstream.schemas.DataType;
-import io.inferstream.schemas.Device;
 import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.ModelVersionSpec;
-import io.inferstream.schemas.RouteSpec;
-import io.inferstream.schemas.TensorSpec;
+import io.inferstream.testing.ModelSpecBuilder;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RepositorySpecsTest {
   static ModelSpec spec(String name) {
     ModelVersionSpec version =
-        new ModelVersionSpec(
-            "1.0.0",
-            "file:///models/" + name + "/1/model.onnx",
-            "ab".repeat(32),
-            List.of(new TensorSpec("input", DataType.FP32, new long[] {-1, 4})),
-            List.of(new TensorSpec("output", DataType.FP32, new long[] {-1, 4})),
-            1234);
-    return new ModelSpec(
-        name,
-        1,
-        List.of(version),
-        Map.of(ModelSpec.PROD, "1.0.0"),
-        RouteSpec.DEFAULT,
-        new BatchingConfig(32, List.of(), 2000),
-        1,
-        Device.AUTO,
-        1.0,
-        0);
+        ModelSpecBuilder.affineVersion(
+            "1.0.0", "file:///models/" + name + "/1/model.onnx", "ab".repeat(32));
+    return ModelSpecBuilder.model(name).version(version).alias(ModelSpec.PROD, "1.0.0").build();
   }
 
   @Test

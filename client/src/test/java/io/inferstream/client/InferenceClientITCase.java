@@ -11,6 +11,7 @@ import io.inferstream.schemas.InferenceResponse;
 import io.inferstream.schemas.Priority;
 import io.inferstream.schemas.Tensor;
 import io.inferstream.schemas.Topics;
+import io.inferstream.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,8 +22,6 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
@@ -215,7 +214,7 @@ class InferenceClientITCase {
                   .build());
 
       assertThat(reply.ok()).isTrue();
-      await(() -> client.droppedReplies() == 1, "the second reply to be dropped");
+      Await.until("the second reply dropped", AWAIT, () -> client.droppedReplies() == 1);
       assertThat(client.pendingCalls()).isZero();
     }
   }
@@ -257,7 +256,7 @@ class InferenceClientITCase {
     try (InferenceClient client = client(1)) {
       echo.reply(Topics.REPLIES, 1, "nobody-asked", 200, "{}".getBytes(StandardCharsets.UTF_8));
 
-      await(() -> client.droppedReplies() == 1, "the reply written after build to be read");
+      Await.until("the reply written after build read", AWAIT, () -> client.droppedReplies() == 1);
     }
   }
 
@@ -353,15 +352,5 @@ class InferenceClientITCase {
   private static Config topicConfig(Admin admin, String topic) throws Exception {
     ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
     return admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
-  }
-
-  private static void await(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + AWAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + AWAIT + " waiting for " + what);
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-    }
   }
 }

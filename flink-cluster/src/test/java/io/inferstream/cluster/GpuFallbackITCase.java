@@ -7,6 +7,7 @@ import io.inferstream.client.InferenceReply;
 import io.inferstream.schemas.ErrorBody;
 import io.inferstream.schemas.ErrorCode;
 import io.inferstream.schemas.InferenceResponse;
+import io.inferstream.testing.Await;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -3,6 +3,7 @@ package io.inferstream.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inferstream.client.InferenceClient;
+import io.inferstream.testing.FreePorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,6 +2,7 @@ package io.inferstream.cluster;
 
 import io.inferstream.local.InferstreamHome;
 import io.inferstream.local.LocalStack;
+import io.inferstream.testing.FreePorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -31,7 +32,8 @@ final class KafkaAndRegistry implements AutoCloseable {
                 new InferstreamHome(dataDir),
                 StandaloneCluster.projectRoot().resolve("models"),
                 kafkaPort,
-                ports.next(), // no MiniCluster: the web port stays unused
+                ports.next(), // no MiniCluster: the web and metrics ports stay unused
+                ports.next(),
                 ports.next(),
                 2,
                 Duration.ofSeconds(5),

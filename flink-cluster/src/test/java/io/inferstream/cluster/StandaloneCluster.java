@@ -2,9 +2,13 @@ package io.inferstream.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.inferstream.testing.Await;
+import io.inferstream.testing.FlinkRest;
+import io.inferstream.testing.FreePorts;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.flink.api.common.JobID;
 
 /**
  * A standalone Flink cluster run the way a user runs it: {@code bin/flink-cluster} of the
@@ -54,7 +59,7 @@ final class StandaloneCluster implements AutoCloseable {
     this.rpcPort = ports.next();
     this.prometheusPorts = List.of(ports.next(), ports.next());
     this.dataDir = dataDir.toAbsolutePath();
-    this.rest = new FlinkRest(restPort);
+    this.rest = new FlinkRest(URI.create("http://localhost:" + restPort));
   }
 
   /** Lays out the home if needed and starts the JobManager and the TaskManager. */
@@ -104,7 +109,7 @@ final class StandaloneCluster implements AutoCloseable {
     Await.until(
         "job " + jobId + " RUNNING with all tasks running",
         timeout,
-        () -> rest.jobOverview(jobId),
+        () -> rest.jobOverview(JobID.fromHexString(jobId)),
         job ->
             job.path("state").asText().equals("RUNNING")
                 && job.path("tasks").path("total").asInt() > 0

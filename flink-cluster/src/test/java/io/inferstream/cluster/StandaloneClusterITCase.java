@@ -11,10 +11,8 @@ import io.inferstream.schemas.InferenceRequest;
 import io.inferstream.schemas.InferenceResponse;
 import io.inferstream.schemas.Tensor;
 import io.inferstream.schemas.Topics;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import io.inferstream.testing.Await;
+import io.inferstream.testing.PrometheusText;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -77,7 +76,7 @@ class StandaloneClusterITCase {
   @Test
   @Order(1)
   void jobRunsWithAllTasksOnTheTaskManagerAndAnswers() {
-    JsonNode job = cluster.rest().jobOverview(fixture.jobId());
+    JsonNode job = cluster.rest().jobOverview(JobID.fromHexString(fixture.jobId()));
     assertThat(job.path("state").asText()).isEqualTo("RUNNING");
     assertThat(job.path("tasks").path("running").asInt())
         .isEqualTo(job.path("tasks").path("total").asInt())
@@ -92,12 +91,14 @@ class StandaloneClusterITCase {
   @Test
   @Order(2)
   void prometheusEndpointsServeWithoutAttemptLabels() {
-    PrometheusText jobManager = scrape(cluster.prometheusPort(StandaloneCluster.JOB_MANAGER));
+    PrometheusText jobManager =
+        PrometheusText.scrape(cluster.prometheusPort(StandaloneCluster.JOB_MANAGER));
     assertThat(jobManager.sum("flink_jobmanager_numRegisteredTaskManagers", Map.of()))
         .isEqualTo(1.0);
     assertThat(jobManager.sum("flink_jobmanager_numRunningJobs", Map.of())).isEqualTo(1.0);
 
-    PrometheusText taskManager = scrape(cluster.prometheusPort(StandaloneCluster.TASK_MANAGER));
+    PrometheusText taskManager =
+        PrometheusText.scrape(cluster.prometheusPort(StandaloneCluster.TASK_MANAGER));
     assertThat(taskManager.samples("flink_taskmanager_job_task_numRecordsIn", s -> true))
         .isNotEmpty()
         .allSatisfy(s -> assertThat(s.label("job_id")).isEqualTo(fixture.jobId()));
@@ -119,7 +120,7 @@ class StandaloneClusterITCase {
     int prometheusPort = cluster.prometheusPort(StandaloneCluster.TASK_MANAGER);
     Map<String, String> affine = Map.of("model", "affine");
     assertAffineAnswers("metrics-warm-up");
-    PrometheusText before = scrape(prometheusPort);
+    PrometheusText before = PrometheusText.scrape(prometheusPort);
 
     int requests = 20;
     List<CompletableFuture<InferenceReply>> replies = new ArrayList<>();
@@ -157,7 +158,7 @@ class StandaloneClusterITCase {
         Await.until(
             "all " + requests + " requests, the error and the dead letter counted",
             METRIC_TIMEOUT,
-            () -> scrape(prometheusPort),
+            () -> PrometheusText.scrape(prometheusPort),
             now ->
                 delta(before, now, MODEL + "batchSize_count", affine) >= requests
                     && delta(before, now, INFERSTREAM + "code_errors", Map.of("code", "NOT_FOUND"))
@@ -190,7 +191,7 @@ class StandaloneClusterITCase {
 
     // The web UI reads the same metric through the REST API (refreshed every 10 s).
     String jobId = fixture.jobId();
-    String vertex = cluster.rest().vertexId(jobId, "infer");
+    String vertex = cluster.rest().vertexId(JobID.fromHexString(jobId), "infer");
     String base = "/jobs/" + jobId + "/vertices/" + vertex;
     Await.until(
         "infer.inferstream.model.affine.rows listed by " + base + "/metrics",
@@ -274,21 +275,5 @@ class StandaloneClusterITCase {
   private static double delta(
       PrometheusText before, PrometheusText after, String name, Map<String, String> labels) {
     return after.sum(name, labels) - before.sum(name, labels);
-  }
-
-  static PrometheusText scrape(int port) {
-    try {
-      HttpResponse<String> response =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics"))
-                      .timeout(Duration.ofSeconds(10))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-      assertThat(response.statusCode()).isEqualTo(200);
-      return PrometheusText.parse(response.body());
-    } catch (Exception e) {
-      throw new AssertionError("cannot scrape http://localhost:" + port + "/metrics", e);
-    }
   }
 }

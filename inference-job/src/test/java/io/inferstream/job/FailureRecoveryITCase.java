@@ -6,10 +6,10 @@ import io.inferstream.client.InferenceCall;
 import io.inferstream.client.InferenceClient;
 import io.inferstream.client.InferenceReply;
 import io.inferstream.job.InferenceOptions.DeliveryGuarantee;
-import io.inferstream.job.testing.Await;
 import io.inferstream.job.testing.PipelineTestStack;
 import io.inferstream.schemas.InferenceRequest;
 import io.inferstream.schemas.Tensor;
+import io.inferstream.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +21,6 @@ import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -67,7 +66,7 @@ class FailureRecoveryITCase {
     String replyTopic = "inference-replies-" + suffix;
     stack.createTopics(requestTopic, replyTopic);
     boolean exactlyOnce = guarantee == DeliveryGuarantee.EXACTLY_ONCE;
-    JobClient job =
+    JobID jobId =
         stack.submit(
             stack.jobConfiguration(
                 Map.of(
@@ -81,7 +80,6 @@ class FailureRecoveryITCase {
                     "recovery-" + suffix,
                     InferenceOptions.TRANSACTIONAL_ID_PREFIX.key(),
                     "recovery-" + suffix)));
-    JobID jobId = job.getJobID();
     try (InferenceClient client = stack.client(requestTopic, replyTopic, exactlyOnce)) {
       List<CompletableFuture<InferenceReply>> replies = new ArrayList<>();
       // a third answered and checkpointed, a third in flight when the task manager dies,
@@ -131,7 +129,7 @@ class FailureRecoveryITCase {
         assertThat(duplicates).isZero();
       }
     } finally {
-      PipelineTestStack.cancel(job);
+      stack.cancel(jobId);
     }
   }
 

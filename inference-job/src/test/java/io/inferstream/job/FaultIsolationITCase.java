@@ -13,7 +13,7 @@ import io.inferstream.schemas.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.api.common.JobID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FaultIsolationITCase {
   @TempDir static Path workDir;
   private static PipelineTestStack stack;
-  private static JobClient job;
+  private static JobID job;
   private static InferenceClient client;
 
   @BeforeAll
@@ -101,6 +101,6 @@ class FaultIsolationITCase {
                 .build());
     assertThat(small.ok()).as(small.toString()).isTrue();
     assertThat(small.response().output("output").asFloats()).containsExactly(3, 5, 7, 9);
-    assertThat(stack.rest().numRestarts(job.getJobID())).isZero();
+    assertThat(stack.rest().numRestarts(job)).isZero();
   }
 }

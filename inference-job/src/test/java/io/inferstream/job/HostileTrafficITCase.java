@@ -3,10 +3,10 @@ package io.inferstream.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inferstream.client.InferenceReply;
-import io.inferstream.job.testing.Await;
 import io.inferstream.job.testing.PipelineTestStack;
 import io.inferstream.schemas.InferenceHeaders;
 import io.inferstream.schemas.Topics;
+import io.inferstream.testing.Await;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.api.common.JobID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -47,7 +47,7 @@ class HostileTrafficITCase {
 
   @TempDir static Path workDir;
   private static PipelineTestStack stack;
-  private static JobClient job;
+  private static JobID job;
 
   /** A hostile record and what must come of it: a reply status (0 for none), a dead letter. */
   private record Hostile(
@@ -314,8 +314,8 @@ class HostileTrafficITCase {
           .as("dead letter of %s", h.name())
           .isEqualTo(h.deadLetter());
     }
-    assertThat(stack.rest().numRestarts(job.getJobID())).isZero();
-    assertThat(stack.rest().exceptionHistory(job.getJobID())).isEmpty();
+    assertThat(stack.rest().numRestarts(job)).isZero();
+    assertThat(stack.rest().exceptionHistory(job)).isEmpty();
   }
 
   private static String valid(int i) {

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inferstream.client.InferenceCall;
 import io.inferstream.client.InferenceClient;
 import io.inferstream.client.InferenceReply;
-import io.inferstream.job.testing.Await;
 import io.inferstream.job.testing.PipelineTestStack;
 import io.inferstream.schemas.InferenceCodec;
 import io.inferstream.schemas.InferenceHeaders;
@@ -16,6 +15,7 @@ import io.inferstream.schemas.InferenceResponse;
 import io.inferstream.schemas.Priority;
 import io.inferstream.schemas.Tensor;
 import io.inferstream.schemas.Topics;
+import io.inferstream.testing.Await;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,7 +29,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.api.common.JobID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -53,7 +53,7 @@ class InferencePipelineITCase {
 
   @TempDir static Path workDir;
   private static PipelineTestStack stack;
-  private static JobClient job;
+  private static JobID job;
   private static InferenceClient client;
 
   @BeforeAll
@@ -207,7 +207,7 @@ class InferencePipelineITCase {
         assertThat(reply.response().output("value").asFloats()).containsExactly((i % 10) * 10f);
       }
     }
-    assertThat(stack.rest().numRestarts(job.getJobID())).isZero();
+    assertThat(stack.rest().numRestarts(job)).isZero();
   }
 
   @Test
@@ -221,7 +221,7 @@ class InferencePipelineITCase {
     InferenceReply cpu =
         client.send(InferenceCall.builder().model("affine").request(request).build());
     assertThat(cpu.ok()).isTrue();
-    assertThat(stack.rest().numRestarts(job.getJobID())).isZero();
+    assertThat(stack.rest().numRestarts(job)).isZero();
   }
 
   /** A hostile request and what it must get back. */
@@ -365,7 +365,7 @@ class InferencePipelineITCase {
       assertThat(reply.ok()).as(reply.toString()).isTrue();
       assertThat(reply.response().output("output").asFloats()).containsExactly(3, 5, 7, 9);
     }
-    assertThat(stack.rest().numRestarts(job.getJobID())).isZero();
+    assertThat(stack.rest().numRestarts(job)).isZero();
   }
 
   @Test

@@ -6,13 +6,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inferstream.client.InferenceCall;
 import io.inferstream.client.InferenceClient;
 import io.inferstream.client.InferenceReply;
-import io.inferstream.job.testing.Await;
 import io.inferstream.job.testing.PipelineTestStack;
 import io.inferstream.job.testing.SlowArtifactFetcher;
 import io.inferstream.onnx.OnnxSignatureReader;
 import io.inferstream.onnx.Sha256;
 import io.inferstream.onnx.testing.TinyOnnx;
-import io.inferstream.schemas.BatchingConfig;
 import io.inferstream.schemas.Device;
 import io.inferstream.schemas.InferenceRequest;
 import io.inferstream.schemas.ModelSpec;
@@ -21,6 +19,8 @@ import io.inferstream.schemas.ModelVersionSpec;
 import io.inferstream.schemas.RouteSpec;
 import io.inferstream.schemas.Tensor;
 import io.inferstream.schemas.Topics;
+import io.inferstream.testing.Await;
+import io.inferstream.testing.ModelSpecBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,17 +89,13 @@ class ModelRoutingITCase {
       List<ModelVersionSpec> versions,
       Map<String, String> aliases,
       RouteSpec route) {
-    return new ModelSpec(
-        name,
-        revision,
-        versions,
-        aliases,
-        route,
-        new BatchingConfig(32, List.of(), 2000),
-        1,
-        Device.CPU,
-        1,
-        0);
+    return ModelSpecBuilder.model(name)
+        .revision(revision)
+        .versions(versions)
+        .aliases(aliases)
+        .route(route)
+        .device(Device.CPU)
+        .build();
   }
 
   private static CompletableFuture<InferenceReply> call(String model, String id) {

@@ -4,17 +4,13 @@ import io.inferstream.job.records.ServingRequest;
 import io.inferstream.job.records.ServingTarget;
 import io.inferstream.job.records.TensorData;
 import io.inferstream.schemas.BatchingConfig;
-import io.inferstream.schemas.DataType;
 import io.inferstream.schemas.Device;
 import io.inferstream.schemas.ModelSpec;
-import io.inferstream.schemas.ModelVersionSpec;
 import io.inferstream.schemas.Priority;
-import io.inferstream.schemas.RouteSpec;
 import io.inferstream.schemas.Tensor;
-import io.inferstream.schemas.TensorSpec;
+import io.inferstream.testing.ModelSpecBuilder;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 /** Specs and requests for unit tests, shaped like the demo models. */
 public final class TestModels {
@@ -24,27 +20,15 @@ public final class TestModels {
   public static final Path REPOSITORY = Path.of("..", "models").toAbsolutePath().normalize();
 
   public static ModelSpec affine(BatchingConfig batching) {
-    ModelVersionSpec v1 =
-        new ModelVersionSpec(
-            "1.0.0",
-            "file:///nonexistent/affine/1/model.onnx",
-            "0".repeat(64),
-            List.of(new TensorSpec("input", DataType.FP32, new long[] {-1, 4})),
-            List.of(new TensorSpec("output", DataType.FP32, new long[] {-1, 4})),
-            0L);
-    ModelVersionSpec v2 =
-        new ModelVersionSpec("2.0.0", v1.artifactUri(), v1.sha256(), v1.inputs(), v1.outputs(), 0L);
-    return new ModelSpec(
-        "affine",
-        1,
-        List.of(v1, v2),
-        Map.of("prod", "1.0.0", "canary", "2.0.0"),
-        RouteSpec.DEFAULT,
-        batching,
-        1,
-        Device.CPU,
-        1,
-        0);
+    String artifact = "file:///nonexistent/affine/1/model.onnx";
+    return ModelSpecBuilder.model("affine")
+        .version(ModelSpecBuilder.affineVersion("1.0.0", artifact, "0".repeat(64)))
+        .version(ModelSpecBuilder.affineVersion("2.0.0", artifact, "0".repeat(64)))
+        .alias("prod", "1.0.0")
+        .alias("canary", "2.0.0")
+        .batching(batching)
+        .device(Device.CPU)
+        .build();
   }
 
   /** Version 1.0.0 of {@link #affine}. */

@@ -33,6 +33,7 @@ final class Banner {
         .append(String.format(Locale.ROOT, " (started in %.1f s)%n%n", startSeconds));
     row(out, "Kafka bootstrap", bootstrap);
     row(out, "Flink web UI", settings.webUrl());
+    row(out, "Prometheus", settings.metricsUrl());
     row(out, "Model registry", settings.registryUrl() + "/api/v1/models");
     dataLogAndModels(out, settings, logFile, models);
 

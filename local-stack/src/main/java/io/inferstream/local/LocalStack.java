@@ -1,21 +1,15 @@
 package io.inferstream.local;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inferstream.client.InferenceTopics;
 import io.inferstream.client.TopicSettings;
-import io.inferstream.job.InferenceJob;
 import io.inferstream.job.InferenceJobConfig;
 import io.inferstream.job.InferenceOptions;
+import io.inferstream.job.embedded.EmbeddedJobCluster;
 import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
 import io.inferstream.registry.ModelRegistry;
 import io.inferstream.registry.RegistrySettings;
 import io.inferstream.schemas.ModelSpec;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,18 +17,25 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.MetricOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.configuration.WebOptions;
+import org.apache.flink.metrics.prometheus.PrometheusReporterFactory;
 import org.apache.flink.runtime.jobmaster.JobResult;
-import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
@@ -52,11 +53,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalStack implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static final Duration RUNNING_TIMEOUT = Duration.ofMinutes(3);
-  private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+
+  /** The reporter's name under {@code metrics.reporter.}, as in the standalone config.yaml. */
+  private static final String PROMETHEUS_REPORTER = "prom";
+
+  /**
+   * The Prometheus reporter's port (or range): an argument the reporter reads under its prefix, for
+   * which flink-metrics-prometheus publishes no {@link ConfigOption}.
+   */
+  private static final ConfigOption<String> PROMETHEUS_PORT =
+      ConfigOptions.key("port").stringType().noDefaultValue();
 
   /**
    * How the stack is laid out; ports are the fixed defaults of {@code bin/inferstream up} unless a
@@ -71,6 +80,7 @@ public final class LocalStack implements AutoCloseable {
       int kafkaPort,
       int webPort,
       int registryPort,
+      int metricsPort,
       int parallelism,
       Duration checkpointInterval,
       boolean clean,
@@ -103,6 +113,15 @@ public final class LocalStack implements AutoCloseable {
             "--registry-port must be 1..65535 and differ from the Kafka and web ports, was "
                 + registryPort);
       }
+      if (metricsPort < 1
+          || metricsPort > 65535
+          || metricsPort == registryPort
+          || metricsPort == webPort
+          || metricsPort == kafkaPort
+          || metricsPort == kafkaPort + 1) {
+        throw new IllegalArgumentException(
+            "--metrics-port must be 1..65535 and differ from the other ports, was " + metricsPort);
+      }
       if (parallelism < 1) {
         throw new IllegalArgumentException("--parallelism must be >= 1, was " + parallelism);
       }
@@ -123,6 +142,11 @@ public final class LocalStack implements AutoCloseable {
     public String registryUrl() {
       return "http://localhost:" + registryPort;
     }
+
+    /** The job's metrics in the Prometheus text format (Flink's Prometheus reporter). */
+    public String metricsUrl() {
+      return "http://localhost:" + metricsPort + "/metrics";
+    }
   }
 
   /** The stack was asked to stop while it was starting. */
@@ -141,7 +165,7 @@ public final class LocalStack implements AutoCloseable {
   private EmbeddedKafkaBroker broker;
   private ModelRegistry registry;
   private List<ModelSpec> models;
-  private MiniCluster miniCluster;
+  private EmbeddedJobCluster cluster;
   private JobID jobId;
   private CompletableFuture<JobResult> jobResult;
 
@@ -174,6 +198,7 @@ public final class LocalStack implements AutoCloseable {
             settings.registryPort(), "model registry, --registry-port");
     if (settings.runJob()) {
       ports.put(settings.webPort(), "Flink web UI, --web-port");
+      ports.put(settings.metricsPort(), "Prometheus metrics, --metrics-port");
     }
     Ports.requireFree(ports);
     settings.home().lock();
@@ -184,7 +209,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     Configuration conf = flinkConfiguration();
-    InferenceJobConfig jobConfig = InferenceJobConfig.from(conf);
+    InferenceJobConfig.from(conf); // a bad job option fails here, before anything is started
     // Bad models fail here, before anything is started.
     this.models = RepositoryPublisher.read(models);
     if (this.models.isEmpty()) {
@@ -247,25 +272,13 @@ public final class LocalStack implements AutoCloseable {
             + settings.webUrl()
             + ") and the inference job, parallelism "
             + settings.parallelism());
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-    env.setParallelism(settings.parallelism());
-    InferenceJob.buildWithKafka(env, jobConfig);
-    StreamGraph graph = env.getStreamGraph();
-    graph.setJobName(InferenceJob.JOB_NAME);
     try {
       synchronized (closeLock) {
         checkStop(stopRequested);
         // The stack owns its MiniCluster (web UI included), so close() can wait for it to stop.
-        miniCluster =
-            new MiniCluster(
-                new MiniClusterConfiguration.Builder()
-                    .setConfiguration(conf)
-                    .setNumTaskManagers(1)
-                    .setNumSlotsPerTaskManager(settings.parallelism())
-                    .build());
-        miniCluster.start();
-        jobId = miniCluster.submitJob(graph.getJobGraph()).get().getJobID();
-        jobResult = miniCluster.requestJobResult(jobId);
+        cluster = EmbeddedJobCluster.start(conf, settings.parallelism());
+        jobId = cluster.submit(conf, settings.parallelism());
+        jobResult = cluster.result(jobId);
       }
     } catch (StartInterruptedException e) {
       throw e;
@@ -274,11 +287,23 @@ public final class LocalStack implements AutoCloseable {
         throw new UnavailableException(
             "port "
                 + settings.webPort()
-                + " (Flink web UI, --web-port) is already in use: is another Flink running?");
+                + " (Flink web UI, --web-port) or "
+                + settings.metricsPort()
+                + " (Prometheus metrics, --metrics-port) is already in use:"
+                + " is another Flink running?");
       }
       throw new IllegalStateException("could not start the Flink MiniCluster: " + e, e);
     }
-    awaitAllTasksRunning(stopRequested);
+    try {
+      cluster.awaitAllTasksRunning(
+          jobId, RUNNING_TIMEOUT, () -> closed || stopRequested.getAsBoolean());
+    } catch (CancellationException e) {
+      throw new StartInterruptedException();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StartInterruptedException();
+    }
+    LOG.info("Inference job {} running with all its tasks", jobId);
   }
 
   /** The models the job serves, as read from the repository. */
@@ -329,21 +354,16 @@ public final class LocalStack implements AutoCloseable {
     if (jobId != null) {
       long started = System.nanoTime();
       try {
-        if (!jobResult.isDone()) {
-          miniCluster.cancelJob(jobId).get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        }
-        jobResult
-            .handle((result, failure) -> null)
-            .get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        cluster.cancel(jobId, STOP_TIMEOUT);
         LOG.info("Job cancelled in {} ms", millisSince(started));
       } catch (Exception e) {
         LOG.warn("Job did not cancel cleanly within {} s", STOP_TIMEOUT.toSeconds(), e);
       }
     }
-    if (miniCluster != null) {
+    if (cluster != null) {
       long started = System.nanoTime();
       try {
-        miniCluster.closeAsync().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        cluster.close();
         LOG.info("Flink MiniCluster closed in {} ms", millisSince(started));
       } catch (Exception e) {
         LOG.warn("Flink MiniCluster did not close cleanly", e);
@@ -366,23 +386,32 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
+  /** The MiniCluster's and the job's configuration: every key through its {@link ConfigOption}. */
   private Configuration flinkConfiguration() {
-    Map<String, String> conf = new LinkedHashMap<>();
-    conf.put("rest.address", "localhost");
-    conf.put("rest.bind-address", "localhost");
-    conf.put("rest.port", String.valueOf(settings.webPort()));
-    conf.put("rest.bind-port", String.valueOf(settings.webPort()));
-    conf.put("parallelism.default", String.valueOf(settings.parallelism()));
-    conf.put("taskmanager.numberOfTaskSlots", String.valueOf(settings.parallelism()));
-    conf.put("state.backend.type", "rocksdb");
-    conf.put("execution.checkpointing.interval", settings.checkpointInterval().toMillis() + " ms");
-    conf.put("execution.checkpointing.dir", settings.home().checkpointDir().toUri().toString());
+    Configuration conf = new Configuration();
+    conf.set(RestOptions.ADDRESS, "localhost");
+    conf.set(RestOptions.BIND_ADDRESS, "localhost");
+    conf.set(RestOptions.PORT, settings.webPort());
+    conf.set(RestOptions.BIND_PORT, String.valueOf(settings.webPort()));
+    conf.set(CoreOptions.DEFAULT_PARALLELISM, settings.parallelism());
+    conf.set(TaskManagerOptions.NUM_TASK_SLOTS, settings.parallelism());
+    conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+    conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, settings.checkpointInterval());
+    conf.set(
+        CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+        settings.home().checkpointDir().toUri().toString());
     String logFile = System.getProperty("inferstream.log.file");
     if (logFile != null) {
-      conf.put("web.log.path", logFile); // the web UI's "Job Manager > Logs" tab
+      conf.set(WebOptions.LOG_PATH, logFile); // the web UI's "Job Manager > Logs" tab
     }
-    conf.put(InferenceOptions.BOOTSTRAP_SERVERS.key(), settings.bootstrapServers());
-    return Configuration.fromMap(conf);
+    // As the standalone cluster's config.yaml: Flink's Prometheus reporter, without the attempt
+    // ids as labels (they change on every restart and would start new time series each time).
+    Configuration prometheus = MetricOptions.forReporter(conf, PROMETHEUS_REPORTER);
+    prometheus.set(MetricOptions.REPORTER_FACTORY_CLASS, PrometheusReporterFactory.class.getName());
+    prometheus.set(PROMETHEUS_PORT, String.valueOf(settings.metricsPort()));
+    prometheus.set(MetricOptions.REPORTER_EXCLUDED_VARIABLES, "task_attempt_id;task_attempt_num");
+    conf.set(InferenceOptions.BOOTSTRAP_SERVERS, settings.bootstrapServers());
+    return conf;
   }
 
   private void createTopics() {
@@ -393,86 +422,8 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
-  /**
-   * A job shows RUNNING while its tasks are still initializing; it serves once {@code tasks.running
-   * == tasks.total} in the REST API's job overview.
-   */
-  private void awaitAllTasksRunning(BooleanSupplier stopRequested) {
-    String jobHex = jobId.toHexString();
-    URI overview = URI.create(settings.webUrl() + "/jobs/overview");
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    long deadline = System.nanoTime() + RUNNING_TIMEOUT.toNanos();
-    String lastSeen = "no answer from " + overview;
-    while (System.nanoTime() < deadline) {
-      checkStop(stopRequested);
-      if (jobResult.isDone()) {
-        throw new IllegalStateException("the inference job ended while starting: " + outcome());
-      }
-      try {
-        HttpResponse<String> response =
-            http.send(
-                HttpRequest.newBuilder(overview).timeout(Duration.ofSeconds(5)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() == 200) {
-          for (JsonNode job : JSON.readTree(response.body()).path("jobs")) {
-            if (!jobHex.equals(job.path("jid").asText())) {
-              continue;
-            }
-            String state = job.path("state").asText();
-            int running = job.path("tasks").path("running").asInt(-1);
-            int total = job.path("tasks").path("total").asInt(-2);
-            lastSeen = "job " + state + ", " + running + " of " + total + " tasks running";
-            if ("RUNNING".equals(state) && running == total && total > 0) {
-              LOG.info("Inference job {} running with all {} tasks", jobHex, total);
-              return;
-            }
-          }
-        } else {
-          lastSeen = "HTTP " + response.statusCode() + " from " + overview;
-        }
-      } catch (IOException e) {
-        lastSeen = "no answer from " + overview + " (" + e.getMessage() + ")";
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new StartInterruptedException();
-      }
-      sleep(POLL_INTERVAL);
-    }
-    throw new IllegalStateException(
-        "the inference job did not get all its tasks running within "
-            + RUNNING_TIMEOUT.toSeconds()
-            + " s ("
-            + lastSeen
-            + ")");
-  }
-
-  private String outcome() {
-    try {
-      JobResult result = jobResult.getNow(null);
-      return result == null
-          ? "unknown"
-          : result.getApplicationStatus()
-              + result.getSerializedThrowable().map(t -> ": " + t.getMessage()).orElse("");
-    } catch (Exception e) {
-      Throwable cause = e;
-      while (cause.getCause() != null && cause.getCause() != cause) {
-        cause = cause.getCause();
-      }
-      return cause.toString();
-    }
-  }
-
   private void checkStop(BooleanSupplier stopRequested) {
     if (closed || stopRequested.getAsBoolean()) {
-      throw new StartInterruptedException();
-    }
-  }
-
-  private static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
       throw new StartInterruptedException();
     }
   }

@@ -36,7 +36,8 @@ final class Ports {
             + String.join(", ", taken)
             + (taken.size() == 1 ? " is" : " are")
             + " already in use: is another inferstream, Kafka or Flink running?"
-            + " Stop it, or pick other ports with --kafka-port and --web-port.");
+            + " Stop it, or pick other ports with --kafka-port, --web-port, --registry-port or"
+            + " --metrics-port.");
   }
 
   static Map<Integer, String> of(Object... portAndName) {

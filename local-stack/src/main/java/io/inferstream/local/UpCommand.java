@@ -50,6 +50,14 @@ final class UpCommand implements Callable<Integer> {
   int registryPort;
 
   @Option(
+      names = "--metrics-port",
+      defaultValue = "9249",
+      description =
+          "The job's metrics for Prometheus at /metrics, as on the standalone cluster"
+              + " (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
+  @Option(
       names = "--models",
       paramLabel = "DIR",
       description =
@@ -99,6 +107,7 @@ final class UpCommand implements Callable<Integer> {
               kafkaPort,
               webPort,
               registryPort,
+              metricsPort,
               parallelism,
               Duration.ofSeconds(Math.max(1, checkpointSeconds)),
               clean,

@@ -10,13 +10,15 @@ import io.inferstream.schemas.InferenceRequest;
 import io.inferstream.schemas.InferenceResponse;
 import io.inferstream.schemas.Tensor;
 import io.inferstream.schemas.Topics;
+import io.inferstream.testing.Await;
+import io.inferstream.testing.FreePorts;
+import io.inferstream.testing.PrometheusText;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,10 +46,14 @@ class LocalStackITCase {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
+  /** Flink's name for the job's per-model metrics: scope, then the groups. */
+  private static final String MODEL = "flink_taskmanager_job_task_operator_inferstream_model_";
+
   @TempDir Path home;
 
   private Process process;
   private final List<String> output = new ArrayList<>();
+  private volatile boolean outputEnded;
 
   @AfterEach
   void killLeftovers() {
@@ -58,23 +64,34 @@ class LocalStackITCase {
 
   @Test
   void upServesTheDemoModelAndStopsCleanlyOnSigint() throws Exception {
-    int[] kafka = freePortPair();
-    int web = freePort(kafka);
-    int registry = freePort(new int[] {kafka[0], kafka[1], web});
+    FreePorts ports = new FreePorts();
+    int kafka = ports.nextWithSuccessor();
+    int web = ports.next();
+    int registry = ports.next();
+    int metrics = ports.next();
     process =
         startLauncher(
-            "up", "--kafka-port", kafka[0], "--web-port", web, "--registry-port", registry);
+            "up",
+            "--kafka-port",
+            kafka,
+            "--web-port",
+            web,
+            "--registry-port",
+            registry,
+            "--metrics-port",
+            metrics);
 
     awaitLine(Banner.LAST_LINE, READY_TIMEOUT); // the whole banner, not its first line
     assertThat(outputText())
         .contains(
-            "localhost:" + kafka[0],
+            "localhost:" + kafka,
             "http://localhost:" + web,
             "http://localhost:" + registry + "/api/v1/models",
+            "http://localhost:" + metrics + "/metrics",
             "Registered affine:1.0.0");
 
     try (InferenceClient client =
-        InferenceClient.builder().bootstrapServers("localhost:" + kafka[0]).build()) {
+        InferenceClient.builder().bootstrapServers("localhost:" + kafka).build()) {
       Tensor x = Tensor.ofFloats("input", new long[] {2, 4}, 1, 2, 3, 4, -1.5f, 0, 0.25f, 100);
       InferenceReply reply =
           client.send(
@@ -111,18 +128,31 @@ class LocalStackITCase {
       assertThat(v2.status()).as("reply %s", new String(v2.body())).isEqualTo(200);
       assertThat(v2.response().modelVersion()).isEqualTo("2.0.0");
       assertThat(v2.response().output("output").asFloats()[0]).isEqualTo(4f); // 3x + 1
-      String status = "";
-      for (long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-          System.nanoTime() < deadline && !status.contains("\"ready\"");
-          Thread.sleep(100)) {
-        status =
-            http.send(
-                    HttpRequest.newBuilder(URI.create(models + "/versions/2.0.0")).build(),
-                    HttpResponse.BodyHandlers.ofString())
-                .body();
-      }
-      assertThat(status).contains("\"state\":\"ready\"");
+      Await.until(
+          "version 2.0.0 ready in the registry",
+          Duration.ofSeconds(30),
+          () ->
+              http.send(
+                      HttpRequest.newBuilder(URI.create(models + "/versions/2.0.0")).build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .body(),
+          body -> body.contains("\"state\":\"ready\""));
     }
+
+    // Flink's Prometheus reporter: one batch of two rows per request, per version
+    Map<String, String> affine = Map.of("model", "affine");
+    PrometheusText scraped =
+        Await.until(
+            "both requests' rows in the Prometheus metrics",
+            Duration.ofSeconds(30),
+            () -> PrometheusText.scrape(metrics),
+            text -> text.sum(MODEL + "rows", affine) >= 4);
+    assertThat(scraped.sum(MODEL + "rows", affine)).isEqualTo(4);
+    assertThat(scraped.sum(MODEL + "batchSize_count", affine)).isEqualTo(2);
+    assertThat(scraped.samples())
+        .as("attempt ids are no labels")
+        .noneMatch(s -> s.labels().containsKey("task_attempt_id"))
+        .noneMatch(s -> s.labels().containsKey("task_attempt_num"));
 
     signal("INT", process.pid());
     assertThat(process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
@@ -130,10 +160,11 @@ class LocalStackITCase {
         .isTrue();
     assertThat(process.exitValue()).as("exit code; output:%n%s", outputText()).isZero();
     assertThat(outputText()).contains("Stopped");
-    assertThat(accepts(kafka[0])).as("Kafka port %d still open", kafka[0]).isFalse();
-    assertThat(accepts(kafka[1])).as("controller port %d still open", kafka[1]).isFalse();
-    assertThat(accepts(web)).as("web port %d still open", web).isFalse();
-    assertThat(accepts(registry)).as("registry port %d still open", registry).isFalse();
+    assertThat(FreePorts.accepts(kafka)).as("Kafka port %d still open", kafka).isFalse();
+    assertThat(FreePorts.accepts(kafka + 1)).as("controller port still open").isFalse();
+    assertThat(FreePorts.accepts(web)).as("web port %d still open", web).isFalse();
+    assertThat(FreePorts.accepts(registry)).as("registry port %d still open", registry).isFalse();
+    assertThat(FreePorts.accepts(metrics)).as("metrics port %d still open", metrics).isFalse();
     assertThat(Files.exists(home.resolve("kafka").resolve("meta.properties")))
         .as("broker data kept in INFERSTREAM_HOME")
         .isTrue();
@@ -141,22 +172,23 @@ class LocalStackITCase {
 
   @Test
   void upWithoutJobServesTheBrokerAndRegistryAndSaysHowToRunTheJobOnFlink() throws Exception {
-    int[] kafka = freePortPair();
-    int web = freePort(kafka);
-    int registry = freePort(new int[] {kafka[0], kafka[1], web});
+    FreePorts ports = new FreePorts();
+    int kafka = ports.nextWithSuccessor();
+    int web = ports.next();
+    int registry = ports.next();
     process =
         startLauncher(
             "up",
             "--no-job",
             "--kafka-port",
-            kafka[0],
+            kafka,
             "--web-port",
             web,
             "--registry-port",
             registry);
 
     awaitLine(Banner.LAST_LINE, READY_TIMEOUT); // the whole banner, not its first line
-    String bootstrap = "localhost:" + kafka[0];
+    String bootstrap = "localhost:" + kafka;
     assertThat(outputText())
         .contains(
             "no Flink job",
@@ -166,7 +198,7 @@ class LocalStackITCase {
             "flink-cluster flink run -d ",
             "inference-job/target/inferstream-inference-job-",
             "--inference.kafka.bootstrap-servers " + bootstrap)
-        .doesNotContain("Flink web UI");
+        .doesNotContain("Flink web UI", "Prometheus");
     try (Admin admin =
         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS))
@@ -186,25 +218,37 @@ class LocalStackITCase {
                 HttpResponse.BodyHandlers.ofString());
     assertThat(models.statusCode()).as(models.body()).isEqualTo(200);
     assertThat(models.body()).contains("\"1.0.0\"");
-    assertThat(accepts(web)).as("no MiniCluster, so nothing on the web port %d", web).isFalse();
+    assertThat(FreePorts.accepts(web))
+        .as("no MiniCluster, so nothing on the web port %d", web)
+        .isFalse();
 
     signal("INT", process.pid());
     assertThat(process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
         .as("stopped within %s; output:%n%s", STOP_TIMEOUT, outputText())
         .isTrue();
     assertThat(process.exitValue()).as("exit code; output:%n%s", outputText()).isZero();
-    assertThat(accepts(kafka[0])).as("Kafka port %d still open", kafka[0]).isFalse();
-    assertThat(accepts(registry)).as("registry port %d still open", registry).isFalse();
+    assertThat(FreePorts.accepts(kafka)).as("Kafka port %d still open", kafka).isFalse();
+    assertThat(FreePorts.accepts(registry)).as("registry port %d still open", registry).isFalse();
   }
 
   @Test
   void aTakenPortIsOneClearMessageAndExitCodeTwo() throws Exception {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(InetAddress.getByName("localhost"), 0));
-      int web = freePort(new int[] {taken.getLocalPort(), taken.getLocalPort() + 1});
-      process = startLauncher("up", "--kafka-port", taken.getLocalPort(), "--web-port", web);
+      FreePorts ports = new FreePorts();
+      process =
+          startLauncher(
+              "up",
+              "--kafka-port",
+              taken.getLocalPort(),
+              "--web-port",
+              ports.next(),
+              "--registry-port",
+              ports.next(),
+              "--metrics-port",
+              ports.next());
       assertThat(process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-      drain();
+      awaitLine("already in use", Duration.ofSeconds(5)); // the reader's view of the output
     }
     assertThat(process.exitValue()).as("output:%n%s", outputText()).isEqualTo(2);
     assertThat(outputText()).contains("already in use").doesNotContain("Exception", "\tat ");
@@ -231,15 +275,12 @@ class LocalStackITCase {
                 for (String line = in.readLine(); line != null; line = in.readLine()) {
                   synchronized (output) {
                     output.add(line);
-                    output.notifyAll();
                   }
                 }
               } catch (IOException e) {
                 // the process ended
               }
-              synchronized (output) {
-                output.notifyAll();
-              }
+              outputEnded = true;
             },
             "launcher-output");
     reader.setDaemon(true);
@@ -247,38 +288,29 @@ class LocalStackITCase {
     return started;
   }
 
-  private void awaitLine(String text, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (output) {
-      while (output.stream().noneMatch(line -> line.contains(text))) {
-        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (left <= 0) {
-          throw new AssertionError(
-              "no '" + text + "' within " + timeout + "; output:\n" + String.join("\n", output));
-        }
-        if (!process.isAlive()) {
-          throw new AssertionError(
-              "launcher exited with "
-                  + process.exitValue()
-                  + " before '"
-                  + text
-                  + "'; output:\n"
-                  + String.join("\n", output));
-        }
-        output.wait(Math.min(left, 500));
-      }
-    }
-  }
-
-  /** Waits (bounded) for the output reader to see the end of a finished process. */
-  private void drain() throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    synchronized (output) {
-      while (System.nanoTime() < deadline
-          && output.stream().noneMatch(line -> line.contains("already in use"))) {
-        output.wait(100);
-      }
-    }
+  /**
+   * Waits for a line of the launcher's output containing {@code text}; fails at once if the
+   * launcher exited and its whole output is read without it.
+   */
+  private void awaitLine(String text, Duration timeout) {
+    Await.until(
+        "'" + text + "' in the launcher's output",
+        timeout,
+        () -> {
+          boolean ended = outputEnded;
+          String out = outputText();
+          if (!out.contains(text) && ended) {
+            throw new AssertionError(
+                "launcher exited with "
+                    + process.exitValue()
+                    + " before '"
+                    + text
+                    + "'; output:\n"
+                    + out);
+          }
+          return "\n" + out;
+        },
+        out -> out.contains(text));
   }
 
   private String outputText() {
@@ -300,50 +332,5 @@ class LocalStackITCase {
             ? Path.of(configured)
             : Path.of(System.getProperty("user.dir")).resolve("..");
     return root.toAbsolutePath().normalize();
-  }
-
-  /** A free port whose successor (the controller's) is free too. */
-  private static int[] freePortPair() throws IOException {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int port = freePort(new int[0]);
-      if (port < 65535 && canBind(port + 1)) {
-        return new int[] {port, port + 1};
-      }
-    }
-    throw new IllegalStateException("no two adjacent free ports found");
-  }
-
-  private static int freePort(int[] avoid) throws IOException {
-    while (true) {
-      int port;
-      try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("localhost"))) {
-        port = socket.getLocalPort();
-      }
-      boolean clash = false;
-      for (int taken : avoid) {
-        clash |= taken == port;
-      }
-      if (!clash) {
-        return port;
-      }
-    }
-  }
-
-  private static boolean canBind(int port) {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.bind(new InetSocketAddress(InetAddress.getByName("localhost"), port));
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static boolean accepts(int port) {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress(InetAddress.getByName("localhost"), port), 500);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
   }
 }

@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inferstream.schemas.BatchingConfig;
-import io.inferstream.schemas.DataType;
 import io.inferstream.schemas.Device;
 import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.ModelVersionSpec;
 import io.inferstream.schemas.RouteSpec;
-import io.inferstream.schemas.TensorSpec;
+import io.inferstream.testing.ModelSpecBuilder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,9 +22,7 @@ class ModelEditsTest {
       new ModelEdits.Defaults(new BatchingConfig(32, List.of(), 2000));
 
   private static ModelVersionSpec version(String v) {
-    TensorSpec io = new TensorSpec("input", DataType.FP32, new long[] {-1, 4});
-    return new ModelVersionSpec(
-        v, "http://registry/api/v1/artifacts/" + sha(v), sha(v), List.of(io), List.of(io), 1L);
+    return ModelSpecBuilder.affineVersion(v, "http://registry/api/v1/artifacts/" + sha(v), sha(v));
   }
 
   private static String sha(String v) {
@@ -188,17 +185,14 @@ class ModelEditsTest {
   void mergeAddsOnlyMissingVersionsAndKeepsTheRest() {
     ModelSpec held = ModelEdits.setAlias(twoVersions(), "prod", "2.0.0");
     ModelSpec repo =
-        new ModelSpec(
-            "affine",
-            1,
-            List.of(version("1.0.0"), version("3.0.0")),
-            Map.of("prod", "3.0.0"),
-            null,
-            new BatchingConfig(256, List.of(64), 1000),
-            2,
-            Device.CPU,
-            1.0,
-            0);
+        ModelSpecBuilder.model("affine")
+            .version(version("1.0.0"))
+            .version(version("3.0.0"))
+            .alias("prod", "3.0.0")
+            .batching(new BatchingConfig(256, List.of(64), 1000))
+            .replicas(2)
+            .device(Device.CPU)
+            .build();
     ModelSpec merged = ModelEdits.mergeVersions(held, repo);
     assertThat(merged.versions())
         .extracting(ModelVersionSpec::version)

@@ -9,13 +9,13 @@ import io.inferstream.onnx.Sha256;
 import io.inferstream.onnx.testing.TinyOnnx;
 import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.ModelStatusEvent;
-import io.inferstream.schemas.ModelStatusEvent.ShadowReport;
 import io.inferstream.schemas.ModelStatusEvent.State;
 import io.inferstream.schemas.RegistryKeys;
+import io.inferstream.testing.Await;
+import io.inferstream.testing.FreePorts;
+import io.inferstream.testing.StatusEventBuilder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,7 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -422,9 +421,10 @@ class ModelRegistryITCase {
     // the second writes; the first keeps serving reads and follows
     assertThat(put(api2 + "/models/affine/versions/2.0.0", TinyOnnx.affine(3, 1)).statusCode())
         .isEqualTo(201);
-    awaitTrue(
-        () -> first.model("affine").map(s -> s.version("2.0.0") != null).orElse(false),
-        "the fenced instance reads the new writer's version");
+    Await.until(
+        "the fenced instance reads the new writer's version",
+        DEADLINE,
+        () -> first.model("affine").map(s -> s.version("2.0.0") != null).orElse(false));
     JsonNode seenByFirst = json(get(api1 + "/models/affine"), 200);
     assertThat(seenByFirst.get("revision").asLong()).isEqualTo(2);
     assertThat(json(get(api2 + "/health"), 200).get("writable").asBoolean()).isTrue();
@@ -448,8 +448,10 @@ class ModelRegistryITCase {
               status("1.0.0", Sha256.of(v1), State.LOADING, "tm-2", null, null, 0, 3),
               status(
                   "2.0.0", Sha256.of(v2), State.FAILED, "tm-1", null, "CUDA not available", 0, 4),
-              shadowReport("tm-1/0", 100, 98, 5),
-              shadowReport("tm-2/0", 50, 50, 6));
+              StatusEventBuilder.shadowReport(
+                  "affine", "tm-1/0", "1.0.0", "2.0.0", 100, 98, 0.5, 5),
+              StatusEventBuilder.shadowReport(
+                  "affine", "tm-2/0", "1.0.0", "2.0.0", 50, 50, 0.5, 6));
       for (ModelStatusEvent event : events) {
         producer.send(
             new ProducerRecord<>(
@@ -460,12 +462,13 @@ class ModelRegistryITCase {
       producer.flush();
     }
 
-    awaitTrue(
+    Await.until(
+        "both shadow reports are folded",
+        DEADLINE,
         () -> {
           JsonNode shadow = json(get(api + "/models/affine")).get("shadow");
           return shadow != null && shadow.get("reporters").asInt() == 2;
-        },
-        "both shadow reports are folded");
+        });
     JsonNode model = json(get(api + "/models/affine"), 200);
     JsonNode one = model.get("versions").get(0).get("status");
     assertThat(one.get("state").asText()).isEqualTo("ready");
@@ -570,18 +573,17 @@ class ModelRegistryITCase {
     int port = registry.port();
     registry.close();
     registry.close();
-    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName("localhost"))) {
-      assertThat(socket.getLocalPort()).isEqualTo(port);
-    }
-    awaitTrue(
+    assertThat(FreePorts.canBind(port)).as("port %d free again", port).isTrue();
+    Await.until(
+        "the registry's threads (followers, Kafka clients, Undertow) end",
+        DEADLINE,
         () ->
             Thread.getAllStackTraces().keySet().stream()
                 .noneMatch(
                     t ->
                         t.isAlive()
                             && (t.getName().contains("inferstream-registry")
-                                || t.getName().startsWith("XNIO-"))),
-        "the registry's threads (followers, Kafka clients, Undertow) end");
+                                || t.getName().startsWith("XNIO-"))));
   }
 
   // ------------------------------------------------------------------ helpers
@@ -625,10 +627,13 @@ class ModelRegistryITCase {
         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
       consumer.assign(List.of(partition));
       consumer.seekToBeginning(List.of(partition));
-      long deadline = System.nanoTime() + DEADLINE.toNanos();
-      while (consumer.position(partition) < end && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-      }
+      Await.until(
+          "the registry topic read to offset " + end,
+          DEADLINE,
+          () -> {
+            consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            return consumer.position(partition) >= end;
+          });
     }
     return records;
   }
@@ -648,23 +653,14 @@ class ModelRegistryITCase {
       String cause,
       long load,
       long at) {
-    return new ModelStatusEvent("affine", version, sha, state, tm, device, cause, load, at, null);
-  }
-
-  private static ModelStatusEvent shadowReport(
-      String reporter, long compared, long agreed, long at) {
-    return new ModelStatusEvent(
-        "affine",
-        null,
-        null,
-        State.SHADOW_REPORT,
-        reporter,
-        null,
-        null,
-        0,
-        at,
-        new ShadowReport(
-            "1.0.0", "2.0.0", compared, compared, compared, agreed, compared - agreed, 0.5));
+    return StatusEventBuilder.status("affine", version, state)
+        .sha256(sha)
+        .taskManager(tm)
+        .device(device)
+        .cause(cause)
+        .loadMillis(load)
+        .at(at)
+        .build();
   }
 
   private static HttpResponse<String> get(String url) throws IOException, InterruptedException {
@@ -745,21 +741,6 @@ class ModelRegistryITCase {
       socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
       socket.getOutputStream().flush();
       return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    }
-  }
-
-  private interface Check {
-    boolean test() throws Exception;
-  }
-
-  private static void awaitTrue(Check check, String what) throws Exception {
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
-    while (!check.test()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      // re-check every few milliseconds until the deadline
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
   }
 }

@@ -6,31 +6,27 @@ import io.inferstream.registry.ApiViews.ShadowSummary;
 import io.inferstream.registry.ApiViews.TaskManagerStatus;
 import io.inferstream.registry.ApiViews.VersionStatus;
 import io.inferstream.schemas.ModelStatusEvent;
-import io.inferstream.schemas.ModelStatusEvent.ShadowReport;
 import io.inferstream.schemas.ModelStatusEvent.State;
 import io.inferstream.schemas.ModelVersionSpec;
-import java.util.List;
+import io.inferstream.testing.ModelSpecBuilder;
+import io.inferstream.testing.StatusEventBuilder;
 import org.junit.jupiter.api.Test;
 
 class StatusBoardTest {
   private static final String SHA = "a".repeat(64);
-  private static final ModelVersionSpec V1 =
-      new ModelVersionSpec("1.0.0", "uri", SHA, List.of(), List.of(), 0);
+  private static final ModelVersionSpec V1 = ModelSpecBuilder.affineVersion("1.0.0", "uri", SHA);
 
   private final StatusBoard board = new StatusBoard();
 
   private static ModelStatusEvent event(String tm, State state, long at) {
-    return new ModelStatusEvent(
-        "affine",
-        "1.0.0",
-        SHA,
-        state,
-        tm,
-        state == State.READY ? "cpu" : null,
-        state == State.FAILED ? "boom at " + at : null,
-        state == State.READY ? 42 : 0,
-        at,
-        null);
+    return StatusEventBuilder.status("affine", "1.0.0", state)
+        .sha256(SHA)
+        .taskManager(tm)
+        .device(state == State.READY ? "cpu" : null)
+        .cause(state == State.FAILED ? "boom at " + at : null)
+        .loadMillis(state == State.READY ? 42 : 0)
+        .at(at)
+        .build();
   }
 
   @Test
@@ -82,17 +78,28 @@ class StatusBoardTest {
   @Test
   void eventsAboutOtherBytesDoNotCount() {
     board.apply(
-        new ModelStatusEvent(
-            "affine", "1.0.0", "b".repeat(64), State.READY, "tm-1", "cpu", null, 1, 1, null));
+        StatusEventBuilder.status("affine", "1.0.0", State.READY)
+            .sha256("b".repeat(64))
+            .taskManager("tm-1")
+            .device("cpu")
+            .loadMillis(1)
+            .at(1)
+            .build());
     assertThat(board.status("affine", V1).state()).isEqualTo("registered");
   }
 
   @Test
   void shadowReportsAreSummedOverReportersOfTheCurrentPair() {
-    board.apply(shadow("tm-1/0", "1.0.0", "2.0.0", 100, 90, 0.01, 5));
-    board.apply(shadow("tm-2/0", "1.0.0", "2.0.0", 50, 50, 0.2, 6));
-    board.apply(shadow("tm-1/0", "1.0.0", "2.0.0", 120, 100, 0.01, 7)); // replaces tm-1's first
-    board.apply(shadow("tm-3/0", "1.0.0", "1.5.0", 999, 0, 9, 1)); // an older pair: left out
+    board.apply(
+        StatusEventBuilder.shadowReport("affine", "tm-1/0", "1.0.0", "2.0.0", 100, 90, 0.01, 5));
+    board.apply(
+        StatusEventBuilder.shadowReport("affine", "tm-2/0", "1.0.0", "2.0.0", 50, 50, 0.2, 6));
+    board.apply(
+        StatusEventBuilder.shadowReport(
+            "affine", "tm-1/0", "1.0.0", "2.0.0", 120, 100, 0.01, 7)); // replaces tm-1's first
+    board.apply(
+        StatusEventBuilder.shadowReport(
+            "affine", "tm-3/0", "1.0.0", "1.5.0", 999, 0, 9, 1)); // an older pair: left out
     ShadowSummary summary = board.shadow("affine");
     assertThat(summary.primaryVersion()).isEqualTo("1.0.0");
     assertThat(summary.shadowVersion()).isEqualTo("2.0.0");
@@ -104,27 +111,5 @@ class StatusBoardTest {
     assertThat(summary.maxAbsDifference()).isEqualTo(0.2);
     assertThat(summary.reporters()).isEqualTo(2);
     assertThat(board.shadow("digits")).isNull();
-  }
-
-  private static ModelStatusEvent shadow(
-      String reporter,
-      String primary,
-      String shadow,
-      long compared,
-      long agreed,
-      double diff,
-      long at) {
-    return new ModelStatusEvent(
-        "affine",
-        null,
-        null,
-        State.SHADOW_REPORT,
-        reporter,
-        null,
-        null,
-        0,
-        at,
-        new ShadowReport(
-            primary, shadow, compared, compared, compared, agreed, compared - agreed, diff));
   }
 }

@@ -3,13 +3,11 @@ package io.inferstream.kafka.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import io.inferstream.testing.Await;
+import io.inferstream.testing.FreePorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -19,7 +17,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -96,7 +93,7 @@ class EmbeddedKafkaBrokerITCase {
 
   @Test
   void startsOnAFixedPortWithTheControllerOnTheNext() throws Exception {
-    int port = freePortPair();
+    int port = new FreePorts().nextWithSuccessor();
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().port(port).build().start();
         Admin admin = admin(broker)) {
       assertThat(broker.port()).isEqualTo(port);
@@ -123,13 +120,14 @@ class EmbeddedKafkaBrokerITCase {
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       consumer.assign(List.of(partition));
       consumer.seek(partition, offset);
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-      while (records.isEmpty() && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-      }
-      assertThat(records).as("record at offset %d", offset).isNotEmpty();
-      return records.get(0).value();
+      return Await.until(
+              "the record at offset " + offset,
+              Duration.ofSeconds(60),
+              () -> consumer.poll(Duration.ofMillis(200)),
+              records -> !records.isEmpty())
+          .iterator()
+          .next()
+          .value();
     }
   }
 
@@ -139,24 +137,6 @@ class EmbeddedKafkaBrokerITCase {
     props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(16 * 1024 * 1024));
     props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
     return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-  }
-
-  /** A port whose successor is free too, as a fixed-port broker needs. */
-  private static int freePortPair() throws IOException {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      try (ServerSocket first = new ServerSocket(0, 1, InetAddress.getByName("localhost"))) {
-        int port = first.getLocalPort();
-        if (port < 65535) {
-          try (ServerSocket second =
-              new ServerSocket(port + 1, 1, InetAddress.getByName("localhost"))) {
-            return port;
-          } catch (IOException taken) {
-            // try another pair
-          }
-        }
-      }
-    }
-    throw new IllegalStateException("no free pair of adjacent ports found");
   }
 
   private static Admin admin(EmbeddedKafkaBroker broker) {

@@ -3,9 +3,9 @@ package io.inferstream.job.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import io.inferstream.job.testing.Await;
 import io.inferstream.job.testing.PipelineTestStack;
 import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
+import io.inferstream.testing.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;

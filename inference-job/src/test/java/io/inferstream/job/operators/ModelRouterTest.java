@@ -10,11 +10,12 @@ import io.inferstream.job.records.ServingRequest;
 import io.inferstream.job.records.ServingTarget;
 import io.inferstream.job.runtime.ModelSessions;
 import io.inferstream.schemas.BatchingConfig;
+import io.inferstream.schemas.Device;
 import io.inferstream.schemas.InferenceCodec;
 import io.inferstream.schemas.ModelSpec;
-import io.inferstream.schemas.ModelVersionSpec;
 import io.inferstream.schemas.Priority;
 import io.inferstream.schemas.RouteSpec;
+import io.inferstream.testing.ModelSpecBuilder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -80,21 +81,19 @@ class ModelRouterTest {
 
   /** affine with versions 1.0.0 (sha 1…), 2.0.0 (sha 2…), 3.0.0 (sha 3…). */
   private static ModelSpec spec(long revision, Map<String, String> aliases, RouteSpec route) {
-    ModelSpec base = TestModels.affine(BATCHING);
-    ModelVersionSpec v1 = base.version("1.0.0");
-    List<ModelVersionSpec> versions = new ArrayList<>();
+    ModelSpecBuilder spec =
+        ModelSpecBuilder.model("affine")
+            .revision(revision)
+            .aliases(aliases)
+            .route(route)
+            .batching(BATCHING)
+            .device(Device.CPU);
     for (int v = 1; v <= 3; v++) {
-      versions.add(
-          new ModelVersionSpec(
-              v + ".0.0",
-              "file:///m/" + v,
-              String.valueOf(v).repeat(64),
-              v1.inputs(),
-              v1.outputs(),
-              0L));
+      spec.version(
+          ModelSpecBuilder.affineVersion(
+              v + ".0.0", "file:///m/" + v, String.valueOf(v).repeat(64)));
     }
-    return new ModelSpec(
-        "affine", revision, versions, aliases, route, BATCHING, 1, base.device(), 1, 0);
+    return spec.build();
   }
 
   private void publish(ModelSpec spec) throws Exception {

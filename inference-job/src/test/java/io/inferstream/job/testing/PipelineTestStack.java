@@ -3,10 +3,9 @@ package io.inferstream.job.testing;
 import io.inferstream.client.InferenceClient;
 import io.inferstream.client.InferenceTopics;
 import io.inferstream.client.TopicSettings;
-import io.inferstream.job.InferenceJob;
-import io.inferstream.job.InferenceJobConfig;
 import io.inferstream.job.InferenceOptions;
 import io.inferstream.job.TestModels;
+import io.inferstream.job.embedded.EmbeddedJobCluster;
 import io.inferstream.job.model.ModelSpecs;
 import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
 import io.inferstream.onnx.ModelRepository;
@@ -15,6 +14,8 @@ import io.inferstream.onnx.testing.TinyOnnx;
 import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.RegistryKeys;
 import io.inferstream.schemas.Topics;
+import io.inferstream.testing.Await;
+import io.inferstream.testing.FlinkRest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,17 +24,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
-import org.apache.flink.streaming.util.TestStreamEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -49,23 +47,25 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class PipelineTestStack implements AutoCloseable {
   public static final int PARALLELISM = 2;
+  private static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(60);
 
   /** A reply topic with one partition, for replies addressed by key hash. */
   public static final String SINGLE_PARTITION_REPLIES = "inference-replies-single";
 
   private final EmbeddedKafkaBroker broker;
   private final Path modelRepository;
-  private final MiniCluster cluster;
+  private final EmbeddedJobCluster cluster;
   private final FlinkRest rest;
   private int liveTaskManager;
   private final List<AutoCloseable> owned = new ArrayList<>();
 
-  private PipelineTestStack(EmbeddedKafkaBroker broker, Path modelRepository, MiniCluster cluster)
+  private PipelineTestStack(
+      EmbeddedKafkaBroker broker, Path modelRepository, EmbeddedJobCluster cluster)
       throws Exception {
     this.broker = broker;
     this.modelRepository = modelRepository;
     this.cluster = cluster;
-    this.rest = new FlinkRest(cluster.getRestAddress().get());
+    this.rest = new FlinkRest(cluster.restAddress());
   }
 
   public static PipelineTestStack start(Path workDir) throws Exception {
@@ -96,16 +96,7 @@ public final class PipelineTestStack implements AutoCloseable {
     Configuration conf = new Configuration();
     conf.set(RestOptions.PORT, 0);
     conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(200));
-    MiniCluster cluster =
-        new MiniCluster(
-            new MiniClusterConfiguration.Builder()
-                .setConfiguration(conf)
-                .setNumTaskManagers(1)
-                .setNumSlotsPerTaskManager(PARALLELISM)
-                .withRandomPorts()
-                .build());
-    cluster.start();
-    return new PipelineTestStack(broker, repository, cluster);
+    return new PipelineTestStack(broker, repository, EmbeddedJobCluster.start(conf, PARALLELISM));
   }
 
   public String bootstrapServers() {
@@ -117,13 +108,13 @@ public final class PipelineTestStack implements AutoCloseable {
   }
 
   public MiniCluster cluster() {
-    return cluster;
+    return cluster.miniCluster();
   }
 
   /** Kills the running task manager (its tasks fail) and starts a fresh one in its place. */
   public void replaceTaskManager() throws Exception {
-    cluster.terminateTaskManager(liveTaskManager).get(30, TimeUnit.SECONDS);
-    cluster.startTaskManager();
+    cluster.miniCluster().terminateTaskManager(liveTaskManager).get(30, TimeUnit.SECONDS);
+    cluster.miniCluster().startTaskManager();
     liveTaskManager++; // the MiniCluster keeps terminated task managers in its list
   }
 
@@ -135,9 +126,9 @@ public final class PipelineTestStack implements AutoCloseable {
   public Configuration jobConfiguration(Map<String, String> overrides) {
     Configuration conf = new Configuration();
     conf.set(InferenceOptions.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-    conf.setString("restart-strategy.type", "fixed-delay");
-    conf.setString("restart-strategy.fixed-delay.attempts", "20");
-    conf.setString("restart-strategy.fixed-delay.delay", "500 ms");
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 20);
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
     overrides.forEach(conf::setString);
     return conf;
   }
@@ -170,18 +161,23 @@ public final class PipelineTestStack implements AutoCloseable {
     }
   }
 
-  /** Publishes the repository's specs, submits the inference job and waits until its tasks run. */
-  public JobClient submit(Configuration jobConf) throws Exception {
+  /**
+   * Publishes the repository's specs, submits the inference job and waits until its tasks run and
+   * its metrics reach the REST API (tests read {@code numRestarts} from there); the stack cancels
+   * it on close.
+   */
+  public JobID submit(Configuration jobConf) throws Exception {
     publishRepository();
-    TestStreamEnvironment env =
-        new TestStreamEnvironment(cluster, jobConf, PARALLELISM, List.of(), List.of());
-    InferenceJobConfig config = InferenceJobConfig.from(jobConf);
-    InferenceJob.buildWithKafka(env, config);
-    JobClient job = env.executeAsync(InferenceJob.JOB_NAME);
+    JobID job = cluster.submit(jobConf, PARALLELISM);
     owned.add(() -> cancel(job));
-    Await.until(
-        "all tasks running", Duration.ofSeconds(60), () -> rest.allTasksRunning(job.getJobID()));
+    cluster.awaitAllTasksRunning(job, RUNNING_TIMEOUT, () -> false);
+    Await.until("numRestarts in the REST API", RUNNING_TIMEOUT, () -> rest.numRestarts(job) >= 0);
     return job;
+  }
+
+  /** Cancels a job unless it already ended, and waits until it has. */
+  public void cancel(JobID job) throws Exception {
+    cluster.cancel(job, Duration.ofSeconds(30));
   }
 
   public InferenceClient client(String replyTopic, boolean readCommitted) {
@@ -227,19 +223,6 @@ public final class PipelineTestStack implements AutoCloseable {
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     return props;
-  }
-
-  /** Cancels a job unless it already ended. */
-  public static void cancel(JobClient job) throws Exception {
-    JobStatus status;
-    try {
-      status = job.getJobStatus().get(10, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return; // no longer known to the cluster: it ended
-    }
-    if (!status.isGloballyTerminalState()) {
-      job.cancel().get(30, TimeUnit.SECONDS);
-    }
   }
 
   /** Closes clients, cancels jobs, then stops the MiniCluster and the broker. */

@@ -1,5 +1,11 @@
-package io.inferstream.cluster;
+package io.inferstream.testing;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -14,10 +20,10 @@ import java.util.function.Predicate;
  * label values, an optional trailing comma (Flink's reporter writes one), and the values {@code
  * NaN}, {@code +Inf}, {@code -Inf}.
  */
-final class PrometheusText {
+public final class PrometheusText {
   /** One sample line. */
-  record Sample(String name, Map<String, String> labels, double value) {
-    String label(String key) {
+  public record Sample(String name, Map<String, String> labels, double value) {
+    public String label(String key) {
       return labels.get(key);
     }
   }
@@ -30,7 +36,32 @@ final class PrometheusText {
     this.types = Collections.unmodifiableMap(types);
   }
 
-  static PrometheusText parse(String text) {
+  /**
+   * Reads a reporter's {@code http://localhost:<port>/metrics} page.
+   *
+   * @throws AssertionError if it does not answer with HTTP 200
+   */
+  public static PrometheusText scrape(int port) {
+    URI uri = URI.create("http://localhost:" + port + "/metrics");
+    try {
+      HttpResponse<String> response =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+                  HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new AssertionError("GET " + uri + ": HTTP " + response.statusCode());
+      }
+      return parse(response.body());
+    } catch (IOException e) {
+      throw new AssertionError("cannot scrape " + uri, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted scraping " + uri, e);
+    }
+  }
+
+  public static PrometheusText parse(String text) {
     List<Sample> samples = new ArrayList<>();
     Map<String, String> types = new LinkedHashMap<>();
     String[] lines = text.split("\n", -1);
@@ -55,23 +86,23 @@ final class PrometheusText {
     return new PrometheusText(samples, types);
   }
 
-  List<Sample> samples() {
+  public List<Sample> samples() {
     return samples;
   }
 
   /**
    * The {@code # TYPE} of a metric family ({@code counter}, {@code gauge}, {@code summary} ...).
    */
-  String type(String family) {
+  public String type(String family) {
     return types.get(family);
   }
 
-  List<Sample> samples(String name, Predicate<Sample> filter) {
+  public List<Sample> samples(String name, Predicate<Sample> filter) {
     return samples.stream().filter(s -> s.name().equals(name) && filter.test(s)).toList();
   }
 
   /** Sum of the samples of a name whose labels include {@code labels} (e.g. over subtasks). */
-  double sum(String name, Map<String, String> labels) {
+  public double sum(String name, Map<String, String> labels) {
     return samples(name, s -> s.labels().entrySet().containsAll(labels.entrySet())).stream()
         .mapToDouble(Sample::value)
         .sum();

@@ -1,4 +1,4 @@
-package io.inferstream.cluster;
+package io.inferstream.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,11 +13,11 @@ import java.util.Set;
  * Free ports on localhost, each handed out once per instance: other builds share this machine, so
  * tests never bind fixed ports.
  */
-final class FreePorts {
+public final class FreePorts {
   private final Set<Integer> taken = new HashSet<>();
 
   /** A free port not handed out before. */
-  int next() {
+  public int next() {
     for (int attempt = 0; attempt < 100; attempt++) {
       int port;
       try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("localhost"))) {
@@ -33,7 +33,7 @@ final class FreePorts {
   }
 
   /** A free port whose successor is free too (Kafka's controller takes the next one). */
-  int nextWithSuccessor() {
+  public int nextWithSuccessor() {
     for (int attempt = 0; attempt < 100; attempt++) {
       int port = next();
       if (port < 65535 && !taken.contains(port + 1) && canBind(port + 1)) {
@@ -44,7 +44,8 @@ final class FreePorts {
     throw new IllegalStateException("no two adjacent free ports found");
   }
 
-  static boolean canBind(int port) {
+  /** Whether the port can be bound on localhost now. */
+  public static boolean canBind(int port) {
     try (ServerSocket socket = new ServerSocket()) {
       socket.bind(new InetSocketAddress(InetAddress.getByName("localhost"), port));
       return true;
@@ -54,7 +55,7 @@ final class FreePorts {
   }
 
   /** Whether something accepts connections on the port. */
-  static boolean accepts(int port) {
+  public static boolean accepts(int port) {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress(InetAddress.getByName("localhost"), port), 500);
       return true;

@@ -1,9 +1,9 @@
-package io.inferstream.cluster;
+package io.inferstream.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.inferstream.cluster.PrometheusText.Sample;
+import io.inferstream.testing.PrometheusText.Sample;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
