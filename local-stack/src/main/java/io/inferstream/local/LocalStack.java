@@ -2,8 +2,6 @@ package io.inferstream.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.inferstream.client.InferenceTopics;
-import io.inferstream.client.TopicSettings;
 import io.inferstream.job.InferenceJob;
 import io.inferstream.job.InferenceJobConfig;
 import io.inferstream.job.InferenceOptions;
@@ -11,6 +9,8 @@ import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
 import io.inferstream.registry.ModelRegistry;
 import io.inferstream.registry.RegistrySettings;
 import io.inferstream.schemas.ModelSpec;
+import io.inferstream.topics.InferenceTopics;
+import io.inferstream.topics.TopicSettings;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -388,7 +388,7 @@ public final class LocalStack implements AutoCloseable {
     Map<String, Object> props = new LinkedHashMap<>();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     try (Admin admin = Admin.create(props)) {
-      InferenceTopics.create(admin, TopicSettings.defaults());
+      InferenceTopics.createIfAbsent(admin, TopicSettings.defaults(), Duration.ofSeconds(30));
     }
   }
 

@@ -43,28 +43,6 @@ public record TopicSettings(
         (short) 1);
   }
 
-  public TopicSettings withRegistryTopic(String name) {
-    return new TopicSettings(
-        requestsTopic,
-        repliesTopic,
-        deadLettersTopic,
-        name,
-        statusTopic,
-        partitions,
-        replicationFactor);
-  }
-
-  public TopicSettings withStatusTopic(String name) {
-    return new TopicSettings(
-        requestsTopic,
-        repliesTopic,
-        deadLettersTopic,
-        registryTopic,
-        name,
-        partitions,
-        replicationFactor);
-  }
-
   public TopicSettings withPartitions(int newPartitions) {
     return new TopicSettings(
         requestsTopic,
