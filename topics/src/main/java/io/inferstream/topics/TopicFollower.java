@@ -30,18 +30,21 @@ import org.slf4j.LoggerFactory;
  * handled, so a caller serves only a view that holds the whole topic as it was. With a {@code
  * read_committed} consumer those are the last stable offsets.
  *
- * <p><b>Errors.</b> Whatever fails, the follower does not die and skips nothing: a missing topic,
- * an unreachable broker, a failing poll or a handler that throws make it log the error, seek every
- * partition back to the first record it has not handled, wait (exponential {@link Backoff}) and go
- * on from there. A handler that throws is therefore called again with the same record: it should
- * throw only for failures worth retrying, and skip records it can never use (log and return).
+ * <p><b>Errors.</b> Whatever exception is thrown, the follower does not die and skips nothing: a
+ * missing topic, an unreachable broker, a failing poll or a handler that throws make it log the
+ * error, seek every partition back to the first record it has not handled, wait (exponential {@link
+ * Backoff}) and go on from there. A handler that throws is therefore called again with the same
+ * record: it should throw only for failures worth retrying, and skip records it can never use (log
+ * and return).
  *
  * <p><b>Stop.</b> {@link #close} wakes the consumer, waits for the thread (up to 10 s) and the
  * thread closes the consumer. No handler call starts once {@code close} has been called; a call in
  * progress that outlasts the wait finishes on its own.
  *
  * <p>The follower owns the consumer it is given: it assigns partitions itself (no group; the
- * consumer needs no {@code group.id} and should not auto-commit), and nothing else may use it.
+ * consumer needs no {@code group.id} and should not auto-commit), and nothing else may use it. Give
+ * it {@code auto.offset.reset=earliest}, so records deleted under it (retention) skip to the oldest
+ * left, not past everything.
  */
 public final class TopicFollower<K, V> implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TopicFollower.class);

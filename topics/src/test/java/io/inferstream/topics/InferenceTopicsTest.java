@@ -14,13 +14,14 @@ class InferenceTopicsTest {
   @Test
   void theDefaultsNameTheFiveTopicsWithTwoPartitionsAndOneReplica() {
     TopicSettings defaults = TopicSettings.defaults();
-    assertThat(
-            List.of(
-                defaults.requestsTopic(),
-                defaults.repliesTopic(),
-                defaults.deadLettersTopic(),
-                defaults.statusTopic(),
-                defaults.registryTopic()))
+    List<String> names =
+        List.of(
+            defaults.requestsTopic(),
+            defaults.repliesTopic(),
+            defaults.deadLettersTopic(),
+            defaults.statusTopic(),
+            defaults.registryTopic());
+    assertThat(names)
         .containsExactly(
             "inference-requests",
             "inference-replies",
@@ -29,14 +30,10 @@ class InferenceTopicsTest {
             "model-registry");
     assertThat(defaults.partitions()).isEqualTo(2);
     assertThat(defaults.replicationFactor()).isEqualTo((short) 1);
-    assertThat(InferenceTopics.newTopics(defaults))
-        .extracting(NewTopic::name)
-        .containsExactly(
-            "inference-requests",
-            "inference-replies",
-            "inference-dead-letters",
-            "model-status",
-            "model-registry");
+    assertThat(InferenceTopics.newTopics(defaults)).extracting(NewTopic::name).isEqualTo(names);
+    assertThatThrownBy(() -> defaults.withPartitions(0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(defaults.withReplicationFactor((short) 3).replicationFactor()).isEqualTo((short) 3);
   }
 
   @Test
