@@ -129,20 +129,23 @@ public final class InferenceOptions {
           .defaultValue(MemorySize.parse("8mb"))
           .withDescription(
               "Larger request bodies are answered 413 (and dead-lettered with the request). At"
-                  + " most 16 MiB less 64 KiB (16711680 bytes): the Kafka record limit the job's"
-                  + " clients use, less room for the record's key and headers. At start the job"
-                  + " checks that the dead-letter topic's max.message.bytes is at least this plus"
-                  + " 64 KiB.");
+                  + " most "
+                  + InferenceTopics.MAX_BODY_BYTES
+                  + " bytes (16 MiB less 64 KiB): the Kafka record limit the job's clients use,"
+                  + " less room for the record's key and headers. At start the job checks that"
+                  + " the dead-letter topic's max.message.bytes is at least this plus 64 KiB.");
 
   public static final ConfigOption<MemorySize> REPLY_MAX_BYTES =
       key("inference.reply.max-bytes")
           .memoryType()
           .defaultValue(MemorySize.parse("8mb"))
           .withDescription(
-              "Larger replies become an error reply (500). At most 16 MiB less 64 KiB (16711680"
-                  + " bytes), leaving room for the reply's key, headers and record overhead. At"
-                  + " start the job checks that the default reply topic's max.message.bytes is at"
-                  + " least this plus 64 KiB; other reply topics must take as much.");
+              "Larger replies become an error reply (500). At most "
+                  + InferenceTopics.MAX_BODY_BYTES
+                  + " bytes (16 MiB less 64 KiB), leaving room for the reply's key, headers and"
+                  + " record overhead. At start the job checks that the default reply topic's"
+                  + " max.message.bytes is at least this plus 64 KiB; other reply topics must"
+                  + " take as much.");
 
   public static final ConfigOption<Integer> INFERENCE_THREADS =
       key("inference.onnx.threads")

@@ -213,6 +213,7 @@ public final class TopicFollower<K, V> implements AutoCloseable {
 
   private void run() {
     Duration delay = backoff.initial();
+    int failuresInARow = 0;
     try {
       while (!stopping()) {
         try {
@@ -221,19 +222,25 @@ public final class TopicFollower<K, V> implements AutoCloseable {
           }
           pollAndHandle();
           delay = backoff.initial();
+          failuresInARow = 0;
         } catch (WakeupException e) {
           // close() woke the consumer; the loop condition ends it
         } catch (Exception e) {
           if (stopping()) {
             break;
           }
-          LOG.warn(
-              "{}: error following topic '{}'; retrying in {} ms from the first record not"
-                  + " handled",
-              name,
-              topic,
-              delay.toMillis(),
-              e);
+          String retry = "{}: error following topic '{}'; retrying in {} ms from the first record";
+          if (failuresInARow++ == 0) {
+            LOG.warn(retry + " not handled", name, topic, delay.toMillis(), e);
+          } else {
+            LOG.warn(
+                retry + " not handled ({} failures in a row): {}",
+                name,
+                topic,
+                delay.toMillis(),
+                failuresInARow,
+                e.toString());
+          }
           rewind();
           if (stopping.await(delay.toNanos(), TimeUnit.NANOSECONDS)) {
             break;
