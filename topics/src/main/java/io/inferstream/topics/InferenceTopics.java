@@ -14,6 +14,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +62,8 @@ public final class InferenceTopics {
 
   /** Partitions of the request, reply, dead-letter and status topics. */
   public static final int DEFAULT_PARTITIONS = 2;
+
+  private static final Duration KNOWN_RETRY = Duration.ofMillis(50);
 
   private InferenceTopics() {}
 
@@ -148,6 +151,42 @@ public final class InferenceTopics {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while creating topic '" + topic + "'", e);
       }
+    }
+    awaitKnown(admin, topics, deadline, timeout);
+  }
+
+  /**
+   * A topic the controller has created reaches the brokers' metadata a moment later; until then a
+   * describe (the job's topic check, a consumer) would call it missing.
+   */
+  private static void awaitKnown(
+      Admin admin, Collection<NewTopic> topics, long deadline, Duration timeout) {
+    List<String> names = topics.stream().map(NewTopic::name).toList();
+    try {
+      while (true) {
+        try {
+          admin
+              .describeTopics(names)
+              .allTopicNames()
+              .get(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
+          return;
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+              || System.nanoTime() > deadline) {
+            throw new IllegalStateException(
+                "created topics " + names + " are not known to Kafka: " + e.getCause().getMessage(),
+                e.getCause());
+          }
+          Thread.sleep(KNOWN_RETRY.toMillis());
+        }
+      }
+    } catch (TimeoutException e) {
+      throw new IllegalStateException(
+          "created topics " + names + " not known to Kafka within " + timeout.toMillis() + " ms",
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for topics " + names, e);
     }
   }
 }
