@@ -1,7 +1,7 @@
 package io.inferstream.bench;
 
 import io.inferstream.job.InferenceOptions;
-import io.inferstream.schemas.Topics;
+import io.inferstream.topics.InferenceTopics;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,7 +64,7 @@ final class BenchmarkRun {
 
   /** The job over Kafka: latency at {@code --rate}, then saturation. */
   private PipelineRows pipeline(KafkaTarget target, PhaseRunner runner) throws Exception {
-    String requestTopic = Topics.REQUESTS;
+    String requestTopic = InferenceTopics.REQUESTS;
     if (target.stack() != null) {
       long started = System.nanoTime();
       requestTopic = target.stack().submitJob(settings.repository(), settings.jobOptions());

@@ -6,16 +6,16 @@ import io.inferstream.job.embedded.EmbeddedJobCluster;
 import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
 import io.inferstream.local.RepositoryPublisher;
 import io.inferstream.schemas.ModelSpec;
-import io.inferstream.schemas.Topics;
 import io.inferstream.testing.FlinkRest;
+import io.inferstream.topics.InferenceTopics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobID;
@@ -27,9 +27,7 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * The system under test in this JVM: a KRaft broker on random ports, a MiniCluster (one task
@@ -39,9 +37,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
  */
 final class BenchmarkStack implements AutoCloseable {
   /** Matches the job's default reply-topic pattern ({@code inference-replies.*}). */
-  static final String REPLY_TOPIC = Topics.REPLIES + "-bench";
+  static final String REPLY_TOPIC = InferenceTopics.REPLIES + "-bench";
 
-  private static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
   private static final Duration RUNNING_TIMEOUT = Duration.ofMinutes(2);
   private static final Duration CANCEL_TIMEOUT = Duration.ofSeconds(60);
 
@@ -106,8 +103,8 @@ final class BenchmarkStack implements AutoCloseable {
           broker.bootstrapServers(),
           List.of(
               topic(REPLY_TOPIC, replyPartitions),
-              topic(Topics.DEAD_LETTERS, 1),
-              topic(Topics.REPLIES, 1)));
+              topic(InferenceTopics.DEAD_LETTERS, 1),
+              topic(InferenceTopics.REPLIES, 1)));
       Configuration conf = new Configuration();
       conf.set(RestOptions.PORT, 0);
       conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, METRIC_FETCH_INTERVAL);
@@ -143,7 +140,7 @@ final class BenchmarkStack implements AutoCloseable {
   String submitJob(List<ModelSpec> specs, Map<String, String> options) throws Exception {
     cancelJob();
     runs++;
-    String requestTopic = Topics.REQUESTS + "-bench-" + runs;
+    String requestTopic = InferenceTopics.REQUESTS + "-bench-" + runs;
     createTopics(bootstrapServers(), List.of(topic(requestTopic, parallelism)));
 
     Configuration conf = new Configuration();
@@ -158,9 +155,11 @@ final class BenchmarkStack implements AutoCloseable {
     InferenceJobConfig config = InferenceJobConfig.from(conf);
     // The broker creates no topic on its own: the registry (compacted, the job's model catalog)
     // and the status topic must exist before the specs go out and the job reports loads.
-    createTopicsIfAbsent(
+    createTopics(
         bootstrapServers(),
-        List.of(registryTopic(config.registryTopic()), topic(config.statusTopic(), 1)));
+        List.of(
+            InferenceTopics.registryTopic(config.registryTopic(), (short) 1),
+            topic(config.statusTopic(), 1)));
     RepositoryPublisher.publish(bootstrapServers(), config.registryTopic(), specs);
     job = cluster.submit(conf, parallelism);
     cluster.awaitAllTasksRunning(job, RUNNING_TIMEOUT, () -> false);
@@ -231,23 +230,11 @@ final class BenchmarkStack implements AutoCloseable {
    * well within the run; 1 GiB per partition still holds far more than the requests in flight.
    */
   private static NewTopic topic(String name, int partitions) {
-    return new NewTopic(name, partitions, (short) 1)
-        .configs(
-            Map.of(
-                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_MESSAGE_BYTES),
-                TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(128 * 1024 * 1024),
-                TopicConfig.RETENTION_BYTES_CONFIG, String.valueOf(1024L * 1024 * 1024)));
-  }
-
-  /** One partition, compacted: the registry's revisions form one ordered log. */
-  private static NewTopic registryTopic(String name) {
-    return new NewTopic(name, 1, (short) 1)
-        .configs(
-            Map.of(
-                TopicConfig.CLEANUP_POLICY_CONFIG,
-                TopicConfig.CLEANUP_POLICY_COMPACT,
-                TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
-                String.valueOf(MAX_MESSAGE_BYTES)));
+    NewTopic topic = InferenceTopics.topic(name, partitions, (short) 1);
+    Map<String, String> configs = new HashMap<>(topic.configs());
+    configs.put(TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(128 * 1024 * 1024));
+    configs.put(TopicConfig.RETENTION_BYTES_CONFIG, String.valueOf(1024L * 1024 * 1024));
+    return topic.configs(configs);
   }
 
   private static void deleteRecursively(Path dir) {
@@ -263,29 +250,11 @@ final class BenchmarkStack implements AutoCloseable {
     }
   }
 
-  private static void createTopics(String bootstrap, List<NewTopic> topics) throws Exception {
-    try (Admin admin =
-        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
-    }
-  }
-
   /** Creates the topics that do not exist yet (a later job run finds them from the first). */
-  private static void createTopicsIfAbsent(String bootstrap, List<NewTopic> topics)
-      throws Exception {
+  private static void createTopics(String bootstrap, List<NewTopic> topics) {
     try (Admin admin =
         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      for (Map.Entry<String, KafkaFuture<Void>> created :
-          admin.createTopics(topics).values().entrySet()) {
-        try {
-          created.getValue().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof TopicExistsException)) {
-            throw new IllegalStateException(
-                "could not create topic " + created.getKey() + ": " + e.getCause(), e.getCause());
-          }
-        }
-      }
+      InferenceTopics.createIfAbsent(admin, topics, Duration.ofSeconds(30));
     }
   }
 

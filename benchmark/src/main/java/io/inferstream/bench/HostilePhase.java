@@ -1,6 +1,6 @@
 package io.inferstream.bench;
 
-import io.inferstream.schemas.Topics;
+import io.inferstream.topics.InferenceTopics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -111,7 +111,7 @@ final class HostilePhase {
               + partitions
               + (target.stack() != null ? " (raise --reply-partitions)" : ""));
     }
-    String requestTopic = Topics.REQUESTS;
+    String requestTopic = InferenceTopics.REQUESTS;
     BenchmarkStack stack = target.stack();
     if (stack != null) {
       Map<String, String> options = new LinkedHashMap<>(RESTART_STRATEGY);

@@ -2,10 +2,10 @@ package io.inferstream.bench;
 
 import io.inferstream.bench.HostileRecords.HostileRecord;
 import io.inferstream.bench.HostileRecords.Kind;
-import io.inferstream.client.InferenceClient;
 import io.inferstream.schemas.ErrorBody;
 import io.inferstream.schemas.InferenceCodec;
 import io.inferstream.schemas.InferenceHeaders;
+import io.inferstream.topics.InferenceTopics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -104,7 +104,7 @@ final class HostileTraffic implements AutoCloseable {
     props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(
-        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(InferenceClient.MAX_REQUEST_BYTES));
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(InferenceTopics.MAX_RECORD_BYTES));
     props.putAll(producerOptions);
     // A stuck broker must not hold the sender (and the phase) for a minute per record.
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "5000");
@@ -448,7 +448,7 @@ final class HostileTraffic implements AutoCloseable {
     props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
     props.put(
         ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-        String.valueOf(InferenceClient.MAX_REQUEST_BYTES));
+        String.valueOf(InferenceTopics.MAX_RECORD_BYTES));
     return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 

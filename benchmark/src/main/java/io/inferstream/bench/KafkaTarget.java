@@ -1,6 +1,6 @@
 package io.inferstream.bench;
 
-import io.inferstream.schemas.Topics;
+import io.inferstream.topics.InferenceTopics;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -17,9 +17,9 @@ record KafkaTarget(
 
   static KafkaTarget open(BenchmarkSettings settings, ConsoleReport report) throws Exception {
     if (settings.bootstrap() != null) {
-      String replyTopic = Topics.REPLIES;
+      String replyTopic = InferenceTopics.REPLIES;
       int partitions = partitions(settings.bootstrap(), replyTopic);
-      report.stackInUse(settings.bootstrap(), Topics.REQUESTS, partitions);
+      report.stackInUse(settings.bootstrap(), InferenceTopics.REQUESTS, partitions);
       return new KafkaTarget(null, settings.bootstrap(), replyTopic, partitions);
     }
     BenchmarkStack stack = null;

@@ -2,7 +2,7 @@ package io.inferstream.client;
 
 import io.inferstream.schemas.InferenceCodec;
 import io.inferstream.schemas.InferenceHeaders;
-import io.inferstream.schemas.Topics;
+import io.inferstream.topics.InferenceTopics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -48,9 +48,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class InferenceClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(InferenceClient.class);
-
-  /** 16 MiB, matching the topics' {@code max.message.bytes} (see {@link TopicSettings}). */
-  public static final int MAX_REQUEST_BYTES = TopicSettings.DEFAULT_MAX_MESSAGE_BYTES;
 
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
@@ -338,8 +335,8 @@ public final class InferenceClient implements AutoCloseable {
             ConsumerConfig.ISOLATION_LEVEL_CONFIG);
 
     private String bootstrapServers;
-    private String requestTopic = Topics.REQUESTS;
-    private String replyTopic = Topics.REPLIES;
+    private String requestTopic = InferenceTopics.REQUESTS;
+    private String replyTopic = InferenceTopics.REPLIES;
     private int replyPartition = 0;
     private Duration defaultTimeout = DEFAULT_TIMEOUT;
     private boolean readCommitted;
@@ -440,7 +437,8 @@ public final class InferenceClient implements AutoCloseable {
       Properties props = new Properties();
       // 4.x defaults linger.ms to 5; a request/reply hop should not wait for company.
       props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-      props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(MAX_REQUEST_BYTES));
+      props.put(
+          ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(InferenceTopics.MAX_RECORD_BYTES));
       props.put(ProducerConfig.ACKS_CONFIG, "all");
       props.putAll(producerProperties);
       props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -453,7 +451,9 @@ public final class InferenceClient implements AutoCloseable {
       props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
       props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, "1");
       props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10");
-      props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(MAX_REQUEST_BYTES));
+      props.put(
+          ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+          String.valueOf(InferenceTopics.MAX_RECORD_BYTES));
       props.putAll(consumerProperties);
       props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
       props.put(
@@ -475,7 +475,7 @@ public final class InferenceClient implements AutoCloseable {
                 + replyTopic
                 + "' does not exist at "
                 + bootstrapServers
-                + "; create it first (InferenceTopics.create)");
+                + "; create it first (InferenceTopics.createIfAbsent)");
       }
       if (replyPartition >= partitions.size()) {
         throw new InferenceClientException(

@@ -7,6 +7,7 @@ import io.inferstream.schemas.InferenceException;
 import io.inferstream.schemas.InferenceHeaders;
 import io.inferstream.schemas.InferenceRequest;
 import io.inferstream.schemas.InferenceResponse;
+import io.inferstream.topics.InferenceTopics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -59,7 +60,7 @@ final class EchoServer implements AutoCloseable {
     consumerProps.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10");
     consumerProps.put(
         ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-        String.valueOf(InferenceClient.MAX_REQUEST_BYTES));
+        String.valueOf(InferenceTopics.MAX_RECORD_BYTES));
     consumer =
         new KafkaConsumer<>(
             consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -75,7 +76,7 @@ final class EchoServer implements AutoCloseable {
     producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     producerProps.put(ProducerConfig.LINGER_MS_CONFIG, "0");
     producerProps.put(
-        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(InferenceClient.MAX_REQUEST_BYTES));
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(InferenceTopics.MAX_RECORD_BYTES));
     producer =
         new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
 

@@ -10,8 +10,9 @@ import io.inferstream.schemas.InferenceRequest;
 import io.inferstream.schemas.InferenceResponse;
 import io.inferstream.schemas.Priority;
 import io.inferstream.schemas.Tensor;
-import io.inferstream.schemas.Topics;
 import io.inferstream.testing.Await;
+import io.inferstream.topics.InferenceTopics;
+import io.inferstream.topics.TopicSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,9 +25,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.Config;
-import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,9 +39,9 @@ class InferenceClientITCase {
   static void startBrokerAndEcho() {
     broker = EmbeddedKafkaBroker.builder().build().start();
     try (Admin admin = admin()) {
-      InferenceTopics.create(admin, TopicSettings.defaults());
+      InferenceTopics.createIfAbsent(admin, TopicSettings.defaults(), AWAIT);
     }
-    echo = new EchoServer(broker.bootstrapServers(), Topics.REQUESTS);
+    echo = new EchoServer(broker.bootstrapServers(), InferenceTopics.REQUESTS);
   }
 
   @AfterAll
@@ -53,35 +51,6 @@ class InferenceClientITCase {
     }
     if (broker != null) {
       broker.close();
-    }
-  }
-
-  @Test
-  void topicsAreCreatedWithTheirLimitsAndCreatingThemAgainIsFine() throws Exception {
-    try (Admin admin = admin()) {
-      InferenceTopics.create(admin, TopicSettings.defaults());
-
-      assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS))
-          .contains(
-              Topics.REQUESTS,
-              Topics.REPLIES,
-              Topics.DEAD_LETTERS,
-              Topics.MODEL_STATUS,
-              Topics.MODEL_REGISTRY);
-      assertThat(
-              admin
-                  .describeTopics(List.of(Topics.REQUESTS))
-                  .allTopicNames()
-                  .get(30, TimeUnit.SECONDS)
-                  .get(Topics.REQUESTS)
-                  .partitions())
-          .hasSize(2);
-      Config requests = topicConfig(admin, Topics.REQUESTS);
-      assertThat(requests.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value()).isEqualTo("16777216");
-      Config registry = topicConfig(admin, Topics.MODEL_REGISTRY);
-      assertThat(registry.get(TopicConfig.CLEANUP_POLICY_CONFIG).value()).isEqualTo("compact");
-      assertThat(registry.get(TopicConfig.DELETE_RETENTION_MS_CONFIG).value())
-          .isEqualTo(String.valueOf(Duration.ofDays(7).toMillis()));
     }
   }
 
@@ -118,7 +87,7 @@ class InferenceClientITCase {
           .containsEntry(InferenceHeaders.PRIORITY, "high")
           .containsEntry(InferenceHeaders.DEADLINE, "4102444800000")
           .containsEntry(InferenceHeaders.API_KEY, "secret")
-          .containsEntry(InferenceHeaders.REPLY_TOPIC, Topics.REPLIES)
+          .containsEntry(InferenceHeaders.REPLY_TOPIC, InferenceTopics.REPLIES)
           .containsEntry(InferenceHeaders.REPLY_PARTITION, "0")
           .containsEntry(InferenceHeaders.CONTENT_TYPE, InferenceHeaders.CONTENT_TYPE_JSON)
           .doesNotContainKey(InferenceHeaders.INFERENCE_HEADER_CONTENT_LENGTH);
@@ -254,7 +223,8 @@ class InferenceClientITCase {
     // The consumer's position is fixed inside build(); were it resolved lazily at the first poll,
     // a record written in between would be skipped. A stranger's reply shows up as dropped.
     try (InferenceClient client = client(1)) {
-      echo.reply(Topics.REPLIES, 1, "nobody-asked", 200, "{}".getBytes(StandardCharsets.UTF_8));
+      echo.reply(
+          InferenceTopics.REPLIES, 1, "nobody-asked", 200, "{}".getBytes(StandardCharsets.UTF_8));
 
       Await.until("the reply written after build read", AWAIT, () -> client.droppedReplies() == 1);
     }
@@ -276,7 +246,7 @@ class InferenceClientITCase {
       assertThat(reply.error().error()).contains("malformed JSON");
       assertThatThrownBy(reply::response).isInstanceOf(IllegalStateException.class);
       assertThat(echo.headersOf("raw-1"))
-          .containsEntry(InferenceHeaders.REPLY_TOPIC, Topics.REPLIES)
+          .containsEntry(InferenceHeaders.REPLY_TOPIC, InferenceTopics.REPLIES)
           .containsEntry(InferenceHeaders.REPLY_PARTITION, "0");
     }
   }
@@ -347,10 +317,5 @@ class InferenceClientITCase {
   private static Admin admin() {
     return Admin.create(
         Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
-  }
-
-  private static Config topicConfig(Admin admin, String topic) throws Exception {
-    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-    return admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
   }
 }

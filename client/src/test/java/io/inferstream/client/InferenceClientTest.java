@@ -10,7 +10,7 @@ import io.inferstream.schemas.InferenceHeaders;
 import io.inferstream.schemas.InferenceRequest;
 import io.inferstream.schemas.InferenceResponse;
 import io.inferstream.schemas.Tensor;
-import io.inferstream.schemas.Topics;
+import io.inferstream.topics.InferenceTopics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -89,7 +89,7 @@ class InferenceClientTest {
   @Test
   void aReplyTakesItsIdFromTheHeaderElseTheKey() {
     ConsumerRecord<byte[], byte[]> keyed =
-        new ConsumerRecord<>(Topics.REPLIES, 0, 0L, utf8("from-key"), utf8("{}"));
+        new ConsumerRecord<>(InferenceTopics.REPLIES, 0, 0L, utf8("from-key"), utf8("{}"));
     keyed.headers().add(InferenceHeaders.STATUS, utf8("504"));
     assertThat(InferenceReply.fromRecord(keyed).requestId()).isEqualTo("from-key");
     assertThat(InferenceReply.fromRecord(keyed).status()).isEqualTo(504);
@@ -98,7 +98,7 @@ class InferenceClientTest {
     assertThat(InferenceReply.fromRecord(keyed).requestId()).isEqualTo("from-header");
 
     ConsumerRecord<byte[], byte[]> anonymous =
-        new ConsumerRecord<>(Topics.REPLIES, 0, 0L, null, utf8("{}"));
+        new ConsumerRecord<>(InferenceTopics.REPLIES, 0, 0L, null, utf8("{}"));
     assertThat(InferenceReply.fromRecord(anonymous).requestId()).isNull();
     assertThat(InferenceReply.fromRecord(anonymous).status()).isEqualTo(InferenceReply.NO_STATUS);
   }
@@ -161,20 +161,6 @@ class InferenceClientTest {
     assertThatThrownBy(negative::response)
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("invalid inference-header-content-length");
-  }
-
-  @Test
-  void topicSettingsDefaultsMatchTheDesign() {
-    TopicSettings defaults = TopicSettings.defaults();
-    assertThat(defaults.requestsTopic()).isEqualTo(Topics.REQUESTS);
-    assertThat(defaults.repliesTopic()).isEqualTo(Topics.REPLIES);
-    assertThat(defaults.deadLettersTopic()).isEqualTo(Topics.DEAD_LETTERS);
-    assertThat(defaults.partitions()).isEqualTo(2);
-    assertThat(defaults.maxMessageBytes()).isEqualTo(16_777_216);
-    assertThat(defaults.replicationFactor()).isEqualTo((short) 1);
-    assertThat(InferenceTopics.newTopics(defaults)).hasSize(5);
-    assertThatThrownBy(() -> defaults.withPartitions(0))
-        .isInstanceOf(IllegalArgumentException.class);
   }
 
   private static InferenceClient.Builder valid() {

@@ -3,9 +3,8 @@ package io.inferstream.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.inferstream.client.InferenceTopics;
-import io.inferstream.client.TopicSettings;
-import io.inferstream.schemas.Topics;
+import io.inferstream.topics.InferenceTopics;
+import io.inferstream.topics.TopicSettings;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
@@ -976,7 +975,7 @@ class DeploymentFilesTest {
     long messageMax = Long.parseLong(str(kafkaEnv.get("KAFKA_MESSAGE_MAX_BYTES")));
     assertThat(messageMax)
         .as("broker message.max.bytes fits the topics' max.message.bytes")
-        .isGreaterThanOrEqualTo(TopicSettings.DEFAULT_MAX_MESSAGE_BYTES);
+        .isGreaterThanOrEqualTo(InferenceTopics.MAX_RECORD_BYTES);
     assertThat(str(kafkaEnv.get("KAFKA_AUTO_CREATE_TOPICS_ENABLE"))).isEqualTo("false");
   }
 
@@ -1358,17 +1357,20 @@ class DeploymentFilesTest {
       return value;
     }
 
-    /** The topics the job reads and writes by default: InferenceOptions' defaultValue(Topics.X). */
+    /**
+     * The topics the job reads and writes by default: InferenceOptions'
+     * defaultValue(InferenceTopics.X).
+     */
     Set<String> jobDefaultTopics() {
       Set<String> topics = new TreeSet<>();
       for (String constant :
           groups(
               inferenceOptionsSource,
-              "key\\(\"inference\\.topic\\.[^\"]+\"\\)[^;]*?\\.defaultValue\\(Topics\\.(\\w+)\\)")) {
+              "key\\(\"inference\\.topic\\.[^\"]+\"\\)[^;]*?\\.defaultValue\\(InferenceTopics\\.(\\w+)\\)")) {
         try {
-          topics.add((String) Topics.class.getField(constant).get(null));
+          topics.add((String) InferenceTopics.class.getField(constant).get(null));
         } catch (ReflectiveOperationException e) {
-          throw new AssertionError("InferenceOptions uses Topics." + constant, e);
+          throw new AssertionError("InferenceOptions uses InferenceTopics." + constant, e);
         }
       }
       assertThat(topics).as("topic defaults in InferenceOptions").isNotEmpty();

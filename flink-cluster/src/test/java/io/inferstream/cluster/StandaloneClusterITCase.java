@@ -10,9 +10,9 @@ import io.inferstream.schemas.InferenceHeaders;
 import io.inferstream.schemas.InferenceRequest;
 import io.inferstream.schemas.InferenceResponse;
 import io.inferstream.schemas.Tensor;
-import io.inferstream.schemas.Topics;
 import io.inferstream.testing.Await;
 import io.inferstream.testing.PrometheusText;
+import io.inferstream.topics.InferenceTopics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -258,7 +258,7 @@ class StandaloneClusterITCase {
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
       ProducerRecord<byte[], byte[]> record =
           new ProducerRecord<>(
-              Topics.REQUESTS,
+              InferenceTopics.REQUESTS,
               requestId.getBytes(StandardCharsets.UTF_8),
               "{\"inputs\":[]}".getBytes(StandardCharsets.UTF_8));
       record.headers().add(InferenceHeaders.REQUEST_ID, utf8(requestId));

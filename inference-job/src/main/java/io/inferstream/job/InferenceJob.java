@@ -21,6 +21,7 @@ import io.inferstream.job.records.RawRequest;
 import io.inferstream.job.records.RegistryUpdate;
 import io.inferstream.job.records.ServingRequest;
 import io.inferstream.job.runtime.InferenceService;
+import io.inferstream.topics.InferenceTopics;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -204,8 +205,9 @@ public final class InferenceJob {
         .setGroupId(config.groupId())
         .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
         .setDeserializer(new RawRequestDeserializer())
-        .setProperty("max.partition.fetch.bytes", Integer.toString(KafkaLimits.MAX_RECORD_BYTES))
-        .setProperty("fetch.max.bytes", Integer.toString(4 * KafkaLimits.MAX_RECORD_BYTES))
+        .setProperty(
+            "max.partition.fetch.bytes", Integer.toString(InferenceTopics.MAX_RECORD_BYTES))
+        .setProperty("fetch.max.bytes", Integer.toString(4 * InferenceTopics.MAX_RECORD_BYTES))
         .setProperty("partition.discovery.interval.ms", "30000")
         .build();
   }
@@ -241,7 +243,7 @@ public final class InferenceJob {
   public static KafkaSink<OutboundRecord> kafkaSink(InferenceJobConfig config, String name) {
     Properties producer = new Properties();
     producer.setProperty("linger.ms", "0"); // Kafka 4 defaults to 5 ms per hop
-    producer.setProperty("max.request.size", Integer.toString(KafkaLimits.MAX_RECORD_BYTES));
+    producer.setProperty("max.request.size", Integer.toString(InferenceTopics.MAX_RECORD_BYTES));
     producer.setProperty(
         "transaction.timeout.ms", Long.toString(config.transactionTimeout().toMillis()));
     boolean exactlyOnce = config.deliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE;

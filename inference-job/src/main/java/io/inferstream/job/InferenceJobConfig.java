@@ -1,6 +1,7 @@
 package io.inferstream.job;
 
 import io.inferstream.job.InferenceOptions.DeliveryGuarantee;
+import io.inferstream.topics.InferenceTopics;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.regex.Pattern;
@@ -45,10 +46,10 @@ public record InferenceJobConfig(
     require(requestMaxBytes > 0, InferenceOptions.REQUEST_MAX_BYTES.key() + " must be > 0");
     require(replyMaxBytes > 0, InferenceOptions.REPLY_MAX_BYTES.key() + " must be > 0");
     require(
-        requestMaxBytes <= KafkaLimits.MAX_BODY_BYTES,
+        requestMaxBytes <= InferenceTopics.MAX_BODY_BYTES,
         tooLarge(InferenceOptions.REQUEST_MAX_BYTES, requestMaxBytes + " bytes"));
     require(
-        replyMaxBytes <= KafkaLimits.MAX_BODY_BYTES,
+        replyMaxBytes <= InferenceTopics.MAX_BODY_BYTES,
         tooLarge(InferenceOptions.REPLY_MAX_BYTES, replyMaxBytes + " bytes"));
     require(memoryFactor > 0, InferenceOptions.MEMORY_FACTOR.key() + " must be > 0");
     require(metricsMaxModels >= 1, InferenceOptions.METRICS_MAX_MODELS.key() + " must be >= 1");
@@ -100,7 +101,7 @@ public record InferenceJobConfig(
    */
   private static int bodyLimit(ReadableConfig conf, ConfigOption<MemorySize> option) {
     MemorySize value = conf.get(option);
-    if (value.getBytes() > KafkaLimits.MAX_BODY_BYTES) {
+    if (value.getBytes() > InferenceTopics.MAX_BODY_BYTES) {
       throw new IllegalArgumentException(tooLarge(option, value.toString()));
     }
     return (int) value.getBytes();
@@ -111,12 +112,12 @@ public record InferenceJobConfig(
         + " ("
         + value
         + ") exceeds the Kafka record limit of "
-        + KafkaLimits.MAX_RECORD_BYTES
+        + InferenceTopics.MAX_RECORD_BYTES
         + " bytes (max.message.bytes of the topics, max.request.size of the job's producers)"
         + " less "
-        + KafkaLimits.RECORD_OVERHEAD_BYTES
+        + InferenceTopics.RECORD_OVERHEAD_BYTES
         + " bytes kept for the record's key, headers and overhead: at most "
-        + KafkaLimits.MAX_BODY_BYTES
+        + InferenceTopics.MAX_BODY_BYTES
         + " bytes";
   }
 

@@ -2,7 +2,7 @@ package io.inferstream.job;
 
 import static org.apache.flink.configuration.ConfigOptions.key;
 
-import io.inferstream.schemas.Topics;
+import io.inferstream.topics.InferenceTopics;
 import java.time.Duration;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.MemorySize;
@@ -35,25 +35,25 @@ public final class InferenceOptions {
   public static final ConfigOption<String> REQUEST_TOPIC =
       key("inference.topic.requests")
           .stringType()
-          .defaultValue(Topics.REQUESTS)
+          .defaultValue(InferenceTopics.REQUESTS)
           .withDescription("Topic the job reads requests from.");
 
   public static final ConfigOption<String> REPLY_TOPIC =
       key("inference.topic.replies")
           .stringType()
-          .defaultValue(Topics.REPLIES)
+          .defaultValue(InferenceTopics.REPLIES)
           .withDescription("Reply topic for requests without a reply-topic header.");
 
   public static final ConfigOption<String> DEAD_LETTER_TOPIC =
       key("inference.topic.dead-letters")
           .stringType()
-          .defaultValue(Topics.DEAD_LETTERS)
+          .defaultValue(InferenceTopics.DEAD_LETTERS)
           .withDescription("Topic for records that could not be decoded or routed.");
 
   public static final ConfigOption<String> REPLY_TOPIC_PATTERN =
       key("inference.reply-topic-pattern")
           .stringType()
-          .defaultValue(Topics.DEFAULT_REPLY_TOPIC_PATTERN)
+          .defaultValue(InferenceTopics.DEFAULT_REPLY_TOPIC_PATTERN)
           .withDescription(
               "Regular expression a reply-topic header must match; any other is dead-lettered,"
                   + " so a request can never write to another topic.");
@@ -61,14 +61,14 @@ public final class InferenceOptions {
   public static final ConfigOption<String> REGISTRY_TOPIC =
       key("inference.topic.model-registry")
           .stringType()
-          .defaultValue(Topics.MODEL_REGISTRY)
+          .defaultValue(InferenceTopics.MODEL_REGISTRY)
           .withDescription(
               "Compacted topic of model specs (key model/<name>), read as broadcast state.");
 
   public static final ConfigOption<String> STATUS_TOPIC =
       key("inference.topic.model-status")
           .stringType()
-          .defaultValue(Topics.MODEL_STATUS)
+          .defaultValue(InferenceTopics.MODEL_STATUS)
           .withDescription(
               "Topic task managers publish model load, unload and failure events and shadow"
                   + " reports to.");
@@ -129,20 +129,23 @@ public final class InferenceOptions {
           .defaultValue(MemorySize.parse("8mb"))
           .withDescription(
               "Larger request bodies are answered 413 (and dead-lettered with the request). At"
-                  + " most 16 MiB less 64 KiB (16711680 bytes): the Kafka record limit the job's"
-                  + " clients use, less room for the record's key and headers. At start the job"
-                  + " checks that the dead-letter topic's max.message.bytes is at least this plus"
-                  + " 64 KiB.");
+                  + " most "
+                  + InferenceTopics.MAX_BODY_BYTES
+                  + " bytes (16 MiB less 64 KiB): the Kafka record limit the job's clients use,"
+                  + " less room for the record's key and headers. At start the job checks that"
+                  + " the dead-letter topic's max.message.bytes is at least this plus 64 KiB.");
 
   public static final ConfigOption<MemorySize> REPLY_MAX_BYTES =
       key("inference.reply.max-bytes")
           .memoryType()
           .defaultValue(MemorySize.parse("8mb"))
           .withDescription(
-              "Larger replies become an error reply (500). At most 16 MiB less 64 KiB (16711680"
-                  + " bytes), leaving room for the reply's key, headers and record overhead. At"
-                  + " start the job checks that the default reply topic's max.message.bytes is at"
-                  + " least this plus 64 KiB; other reply topics must take as much.");
+              "Larger replies become an error reply (500). At most "
+                  + InferenceTopics.MAX_BODY_BYTES
+                  + " bytes (16 MiB less 64 KiB), leaving room for the reply's key, headers and"
+                  + " record overhead. At start the job checks that the default reply topic's"
+                  + " max.message.bytes is at least this plus 64 KiB; other reply topics must"
+                  + " take as much.");
 
   public static final ConfigOption<Integer> INFERENCE_THREADS =
       key("inference.onnx.threads")

@@ -9,7 +9,7 @@ import io.inferstream.job.testing.PipelineTestStack;
 import io.inferstream.onnx.testing.TinyOnnx;
 import io.inferstream.schemas.InferenceRequest;
 import io.inferstream.schemas.Tensor;
-import io.inferstream.schemas.Topics;
+import io.inferstream.topics.InferenceTopics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -43,7 +43,7 @@ class FaultIsolationITCase {
                     InferenceOptions.ASYNC_TIMEOUT.key(), "200 ms",
                     InferenceOptions.REQUEST_MAX_BYTES.key(), "12mb",
                     InferenceOptions.REPLY_MAX_BYTES.key(), "4kb")));
-    client = stack.client(Topics.REPLIES, false);
+    client = stack.client(InferenceTopics.REPLIES, false);
     assertAffineStillAnswers(); // loads affine, so later checks time inference, not a first load
   }
 

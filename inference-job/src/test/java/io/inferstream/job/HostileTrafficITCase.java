@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.inferstream.client.InferenceReply;
 import io.inferstream.job.testing.PipelineTestStack;
 import io.inferstream.schemas.InferenceHeaders;
-import io.inferstream.schemas.Topics;
 import io.inferstream.testing.Await;
+import io.inferstream.topics.InferenceTopics;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -256,7 +256,7 @@ class HostileTrafficITCase {
     long expectedLetters = hostileIds.values().stream().filter(Hostile::deadLetter).count();
     try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
       List<TopicPartition> partitions = new ArrayList<>();
-      for (String topic : List.of(Topics.REPLIES, Topics.DEAD_LETTERS)) {
+      for (String topic : List.of(InferenceTopics.REPLIES, InferenceTopics.DEAD_LETTERS)) {
         consumer
             .partitionsFor(topic)
             .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
@@ -268,7 +268,7 @@ class HostileTrafficITCase {
           Duration.ofSeconds(90),
           () -> {
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-              if (record.topic().equals(Topics.REPLIES)) {
+              if (record.topic().equals(InferenceTopics.REPLIES)) {
                 String id = new String(record.key(), StandardCharsets.UTF_8);
                 if (id.startsWith(run)) {
                   assertThat(replies.put(id, record)).as("second reply to %s", id).isNull();
@@ -333,7 +333,8 @@ class HostileTrafficITCase {
   private static ProducerRecord<byte[], byte[]> record(
       String requestId, byte[] body, Map<String, String> headers, Hostile hostile, String run) {
     ProducerRecord<byte[], byte[]> record =
-        new ProducerRecord<>(Topics.REQUESTS, requestId == null ? null : utf8(requestId), body);
+        new ProducerRecord<>(
+            InferenceTopics.REQUESTS, requestId == null ? null : utf8(requestId), body);
     if (requestId != null) {
       record.headers().add(InferenceHeaders.REQUEST_ID, utf8(requestId));
     }

@@ -3,6 +3,7 @@ package io.inferstream.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.inferstream.topics.InferenceTopics;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,8 @@ class InferenceJobConfigTest {
               () -> config(Map.of(InferenceOptions.REQUEST_MAX_BYTES.key(), huge)), "%s", huge)
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("inference.request.max-bytes (")
-          .hasMessageContaining("exceeds the Kafka record limit of 16777216 bytes");
+          .hasMessageContaining(
+              "exceeds the Kafka record limit of " + InferenceTopics.MAX_RECORD_BYTES + " bytes");
     }
     assertThatThrownBy(() -> config(Map.of(InferenceOptions.REQUEST_MAX_BYTES.key(), "4gb")))
         .hasMessageStartingWith("inference.request.max-bytes (4 gb) exceeds");
@@ -51,7 +53,7 @@ class InferenceJobConfigTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("inference.reply.max-bytes (16 mb)")
         .hasMessageContaining("65536 bytes");
-    int largest = KafkaLimits.MAX_RECORD_BYTES - KafkaLimits.RECORD_OVERHEAD_BYTES;
+    int largest = InferenceTopics.MAX_RECORD_BYTES - InferenceTopics.RECORD_OVERHEAD_BYTES;
     assertThat(
             config(Map.of(InferenceOptions.REPLY_MAX_BYTES.key(), largest + "b")).replyMaxBytes())
         .isEqualTo(largest);

@@ -14,8 +14,8 @@ import io.inferstream.schemas.InferenceRequest;
 import io.inferstream.schemas.InferenceResponse;
 import io.inferstream.schemas.Priority;
 import io.inferstream.schemas.Tensor;
-import io.inferstream.schemas.Topics;
 import io.inferstream.testing.Await;
+import io.inferstream.topics.InferenceTopics;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -67,7 +67,7 @@ class InferencePipelineITCase {
                     "2 s",
                     InferenceOptions.REQUEST_MAX_BYTES.key(),
                     "6mb")));
-    client = stack.client(Topics.REPLIES, false);
+    client = stack.client(InferenceTopics.REPLIES, false);
   }
 
   @AfterAll
@@ -378,15 +378,16 @@ class InferencePipelineITCase {
     String missingTopic = "missing-" + UUID.randomUUID();
     try (KafkaProducer<byte[], byte[]> producer = producer()) {
       ProducerRecord<byte[], byte[]> evil =
-          new ProducerRecord<>(Topics.REQUESTS, utf8(evilId), body);
+          new ProducerRecord<>(InferenceTopics.REQUESTS, utf8(evilId), body);
       evil.headers()
           .add(InferenceHeaders.REQUEST_ID, utf8(evilId))
           .add(InferenceHeaders.MODEL, utf8("affine"))
           .add(InferenceHeaders.REPLY_TOPIC, utf8("not-a-reply-topic"));
-      ProducerRecord<byte[], byte[]> noId = new ProducerRecord<>(Topics.REQUESTS, null, body);
+      ProducerRecord<byte[], byte[]> noId =
+          new ProducerRecord<>(InferenceTopics.REQUESTS, null, body);
       noId.headers().add(InferenceHeaders.MODEL, utf8("affine")).add("trace", utf8(anonymous));
       ProducerRecord<byte[], byte[]> noTopic =
-          new ProducerRecord<>(Topics.REQUESTS, utf8(missingTopic), body);
+          new ProducerRecord<>(InferenceTopics.REQUESTS, utf8(missingTopic), body);
       noTopic
           .headers()
           .add(InferenceHeaders.REQUEST_ID, utf8(missingTopic))
@@ -410,7 +411,7 @@ class InferencePipelineITCase {
     Map<String, String> reasons = new HashMap<>();
     try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
       List<TopicPartition> partitions =
-          consumer.partitionsFor(Topics.DEAD_LETTERS).stream()
+          consumer.partitionsFor(InferenceTopics.DEAD_LETTERS).stream()
               .map(p -> new TopicPartition(p.topic(), p.partition()))
               .toList();
       consumer.assign(partitions);
@@ -428,7 +429,7 @@ class InferencePipelineITCase {
                 reasons.put(id, header(record, InferenceHeaders.DEAD_LETTER_REASON));
                 assertThat(record.value()).as("dead letter of %s", id).isEqualTo(body);
                 assertThat(header(record, InferenceHeaders.DEAD_LETTER_TOPIC))
-                    .isEqualTo(Topics.REQUESTS);
+                    .isEqualTo(InferenceTopics.REQUESTS);
               }
             }
             return reasons.containsKey(evilId)

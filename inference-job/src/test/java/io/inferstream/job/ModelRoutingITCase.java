@@ -18,9 +18,9 @@ import io.inferstream.schemas.ModelStatusEvent;
 import io.inferstream.schemas.ModelVersionSpec;
 import io.inferstream.schemas.RouteSpec;
 import io.inferstream.schemas.Tensor;
-import io.inferstream.schemas.Topics;
 import io.inferstream.testing.Await;
 import io.inferstream.testing.ModelSpecBuilder;
+import io.inferstream.topics.InferenceTopics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,7 +56,7 @@ class ModelRoutingITCase {
     stack.submit(
         stack.jobConfiguration(
             Map.of(InferenceOptions.ARTIFACT_FETCHER.key(), SlowArtifactFetcher.class.getName())));
-    client = stack.client(Topics.REPLIES, false);
+    client = stack.client(InferenceTopics.REPLIES, false);
   }
 
   @AfterAll
@@ -279,7 +279,7 @@ class ModelRoutingITCase {
     props.put(ConsumerConfig.GROUP_ID_CONFIG, "status-" + System.nanoTime());
     KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    consumer.subscribe(List.of(Topics.MODEL_STATUS));
+    consumer.subscribe(List.of(InferenceTopics.MODEL_STATUS));
     return consumer;
   }
 

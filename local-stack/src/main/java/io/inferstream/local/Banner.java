@@ -3,7 +3,7 @@ package io.inferstream.local;
 import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.ModelVersionSpec;
 import io.inferstream.schemas.TensorSpec;
-import io.inferstream.schemas.Topics;
+import io.inferstream.topics.InferenceTopics;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -61,7 +61,7 @@ final class Banner {
         .append(" kafka-console-consumer --bootstrap-server ")
         .append(bootstrap)
         .append(" --topic ")
-        .append(Topics.REPLIES)
+        .append(InferenceTopics.REPLIES)
         .append(" \\\n      --formatter-property print.headers=true --formatter-property")
         .append(" print.key=true\n")
         .append("  # terminal 2: one request per line: headers|key|body\n")
@@ -78,7 +78,7 @@ final class Banner {
         .append(" kafka-console-producer --bootstrap-server ")
         .append(bootstrap)
         .append(" --topic ")
-        .append(Topics.REQUESTS)
+        .append(InferenceTopics.REQUESTS)
         .append(" \\\n      --reader-property parse.headers=true")
         .append(" --reader-property headers.delimiter='|'")
         .append(" \\\n      --reader-property parse.key=true")

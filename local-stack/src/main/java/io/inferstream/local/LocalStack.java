@@ -1,7 +1,5 @@
 package io.inferstream.local;
 
-import io.inferstream.client.InferenceTopics;
-import io.inferstream.client.TopicSettings;
 import io.inferstream.job.InferenceJobConfig;
 import io.inferstream.job.InferenceOptions;
 import io.inferstream.job.embedded.EmbeddedJobCluster;
@@ -9,6 +7,8 @@ import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
 import io.inferstream.registry.ModelRegistry;
 import io.inferstream.registry.RegistrySettings;
 import io.inferstream.schemas.ModelSpec;
+import io.inferstream.topics.InferenceTopics;
+import io.inferstream.topics.TopicSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -418,7 +418,7 @@ public final class LocalStack implements AutoCloseable {
     Map<String, Object> props = new LinkedHashMap<>();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     try (Admin admin = Admin.create(props)) {
-      InferenceTopics.create(admin, TopicSettings.defaults());
+      InferenceTopics.createIfAbsent(admin, TopicSettings.defaults(), Duration.ofSeconds(30));
     }
   }
 

@@ -9,10 +9,10 @@ import io.inferstream.onnx.testing.TinyOnnx;
 import io.inferstream.schemas.InferenceRequest;
 import io.inferstream.schemas.InferenceResponse;
 import io.inferstream.schemas.Tensor;
-import io.inferstream.schemas.Topics;
 import io.inferstream.testing.Await;
 import io.inferstream.testing.FreePorts;
 import io.inferstream.testing.PrometheusText;
+import io.inferstream.topics.InferenceTopics;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -203,11 +203,11 @@ class LocalStackITCase {
         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS))
           .contains(
-              Topics.REQUESTS,
-              Topics.REPLIES,
-              Topics.DEAD_LETTERS,
-              Topics.MODEL_REGISTRY,
-              Topics.MODEL_STATUS);
+              InferenceTopics.REQUESTS,
+              InferenceTopics.REPLIES,
+              InferenceTopics.DEAD_LETTERS,
+              InferenceTopics.MODEL_REGISTRY,
+              InferenceTopics.MODEL_STATUS);
     }
     HttpResponse<String> models =
         HttpClient.newHttpClient()

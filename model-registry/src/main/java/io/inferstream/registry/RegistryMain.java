@@ -1,7 +1,7 @@
 package io.inferstream.registry;
 
 import io.inferstream.schemas.BatchingConfig;
-import io.inferstream.schemas.Topics;
+import io.inferstream.topics.InferenceTopics;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -59,10 +59,10 @@ public final class RegistryMain implements Callable<Integer> {
   long maxUploadBytes = RegistrySettings.DEFAULT_MAX_UPLOAD_BYTES;
 
   @Option(names = "--registry-topic", description = "registry topic (default: ${DEFAULT-VALUE})")
-  String registryTopic = Topics.MODEL_REGISTRY;
+  String registryTopic = InferenceTopics.MODEL_REGISTRY;
 
   @Option(names = "--status-topic", description = "model status topic (default: ${DEFAULT-VALUE})")
-  String statusTopic = Topics.MODEL_STATUS;
+  String statusTopic = InferenceTopics.MODEL_STATUS;
 
   @Option(
       names = "--transactional-id",

@@ -1,7 +1,7 @@
 package io.inferstream.registry;
 
 import io.inferstream.schemas.BatchingConfig;
-import io.inferstream.schemas.Topics;
+import io.inferstream.topics.InferenceTopics;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -194,8 +194,8 @@ public record RegistrySettings(
     private String advertisedUrl;
     private Path artifactDir;
     private long maxUploadBytes = DEFAULT_MAX_UPLOAD_BYTES;
-    private String registryTopic = Topics.MODEL_REGISTRY;
-    private String statusTopic = Topics.MODEL_STATUS;
+    private String registryTopic = InferenceTopics.MODEL_REGISTRY;
+    private String statusTopic = InferenceTopics.MODEL_STATUS;
     private String transactionalId = DEFAULT_TRANSACTIONAL_ID;
     private BatchingConfig defaultBatching =
         new BatchingConfig(DEFAULT_MAX_BATCH_SIZE, List.of(), DEFAULT_MAX_QUEUE_DELAY_MICROSECONDS);

@@ -2,11 +2,12 @@ package io.inferstream.registry;
 
 import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.RegistryKeys;
+import io.inferstream.topics.InferenceTopics;
+import io.inferstream.topics.TopicFollower;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,7 +29,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -39,10 +39,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The registry topic as a database. On {@link #start} it takes the writer role (its transactional
  * producer's {@code initTransactions()} fences any earlier instance with the same {@code
- * transactional.id}), then reads the topic from the beginning to its end offset; afterwards a
- * thread follows the topic and keeps the in-memory view current. A write publishes the whole next
- * spec in a transaction and returns once that thread has read it back, so a read after a write sees
- * it.
+ * transactional.id}), then a {@link TopicFollower} reads the topic from the beginning to its end
+ * offset and keeps following it, keeping the in-memory view current. A write publishes the whole
+ * next spec in a transaction and returns once the follower has read it back, so a read after a
+ * write sees it.
  */
 final class RegistryTopic implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryTopic.class);
@@ -62,14 +62,10 @@ final class RegistryTopic implements AutoCloseable {
   private final Map<String, Long> lastRevisions = new ConcurrentHashMap<>();
 
   private final ReentrantLock writeLock = new ReentrantLock();
-  private final Object progress = new Object();
 
   private KafkaProducer<String, byte[]> producer;
-  private KafkaConsumer<String, byte[]> consumer;
-  private Thread follower;
-  private volatile boolean running;
+  private TopicFollower<String, byte[]> follower;
   private volatile boolean ready;
-  private volatile long position;
   private volatile String readOnlyReason;
 
   RegistryTopic(RegistrySettings settings) {
@@ -79,7 +75,6 @@ final class RegistryTopic implements AutoCloseable {
 
   /** Takes the writer role, reads the topic to its end, and starts following it. */
   void start() {
-    long deadline = System.nanoTime() + settings.startupTimeout().toNanos();
     producer = newProducer();
     try {
       producer.initTransactions();
@@ -93,40 +88,34 @@ final class RegistryTopic implements AutoCloseable {
               + e.getMessage(),
           e);
     }
-    consumer = newConsumer();
-    consumer.assign(List.of(partition));
-    consumer.seekToBeginning(List.of(partition));
-    long end =
-        consumer.endOffsets(List.of(partition), remaining(deadline)).getOrDefault(partition, 0L);
     long started = System.nanoTime();
-    while ((position = consumer.position(partition, remaining(deadline))) < end) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            "could not read registry topic '"
-                + settings.registryTopic()
-                + "' to its end offset "
-                + end
-                + " within "
-                + settings.startupTimeout().toSeconds()
-                + " s (reached "
-                + position
-                + ")");
-      }
-      for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-        apply(record);
-      }
+    follower =
+        TopicFollower.start(
+            "inferstream-registry-follower", newConsumer(), partition.topic(), this::apply);
+    boolean caughtUp;
+    try {
+      caughtUp = follower.awaitCaughtUp(settings.startupTimeout());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading the registry topic", e);
+    }
+    if (!caughtUp) {
+      throw new IllegalStateException(
+          "could not read registry topic '"
+              + settings.registryTopic()
+              + "' to its end within "
+              + settings.startupTimeout().toSeconds()
+              + " s (reached offset "
+              + follower.position(partition)
+              + ")");
     }
     LOG.info(
         "Read registry topic '{}' to offset {} in {} ms: {} models",
         settings.registryTopic(),
-        end,
+        follower.position(partition),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
         models.size());
     ready = true;
-    running = true;
-    follower = new Thread(this::follow, "inferstream-registry-follower");
-    follower.setDaemon(true);
-    follower.start();
   }
 
   boolean ready() {
@@ -191,11 +180,6 @@ final class RegistryTopic implements AutoCloseable {
     } finally {
       writeLock.unlock();
     }
-  }
-
-  /** The next offset the follower will read (for tests and health). */
-  long position() {
-    return position;
   }
 
   private void requireWritable() {
@@ -269,54 +253,26 @@ final class RegistryTopic implements AutoCloseable {
   }
 
   private void awaitReadBack(long offset, long revision) {
-    long deadline = System.nanoTime() + settings.writeTimeout().toNanos();
-    synchronized (progress) {
-      while (position <= offset) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0 || !running) {
-          throw RegistryException.unavailable(
-              "revision "
-                  + revision
-                  + " was published at offset "
-                  + offset
-                  + " but not read back within "
-                  + settings.writeTimeout().toSeconds()
-                  + " s; it will show once the registry catches up");
-        }
-        try {
-          TimeUnit.NANOSECONDS.timedWait(progress, left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw RegistryException.unavailable("interrupted while reading the write back");
-        }
-      }
+    boolean readBack;
+    try {
+      readBack = follower.awaitPosition(partition, offset + 1, settings.writeTimeout());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw RegistryException.unavailable("interrupted while reading the write back");
+    }
+    if (!readBack) {
+      throw RegistryException.unavailable(
+          "revision "
+              + revision
+              + " was published at offset "
+              + offset
+              + " but not read back within "
+              + settings.writeTimeout().toSeconds()
+              + " s; it will show once the registry catches up");
     }
   }
 
-  private void follow() {
-    while (running) {
-      try {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofSeconds(1))) {
-          apply(record);
-        }
-        long next = consumer.position(partition);
-        synchronized (progress) {
-          position = next;
-          progress.notifyAll();
-        }
-      } catch (WakeupException e) {
-        // close() wakes us up
-      } catch (RuntimeException e) {
-        if (running) {
-          LOG.error("Error while following registry topic '{}'", partition.topic(), e);
-        }
-      }
-    }
-    synchronized (progress) {
-      progress.notifyAll();
-    }
-  }
-
+  /** Folds one record into the view; unreadable records are logged and skipped, never retried. */
   private void apply(ConsumerRecord<String, byte[]> record) {
     String name = RegistryKeys.modelName(record.key());
     if (name == null) {
@@ -365,7 +321,7 @@ final class RegistryTopic implements AutoCloseable {
             ProducerConfig.LINGER_MS_CONFIG,
             0,
             ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
-            KafkaSupport.MAX_RECORD_BYTES,
+            InferenceTopics.MAX_RECORD_BYTES,
             ProducerConfig.MAX_BLOCK_MS_CONFIG,
             settings.writeTimeout().toMillis());
     return new KafkaProducer<>(
@@ -384,15 +340,11 @@ final class RegistryTopic implements AutoCloseable {
             ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
             "earliest",
             ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-            KafkaSupport.MAX_RECORD_BYTES + 1024);
+            InferenceTopics.MAX_RECORD_BYTES);
     return new KafkaConsumer<>(
         KafkaSupport.properties(settings, own),
         new StringDeserializer(),
         new ByteArrayDeserializer());
-  }
-
-  private static Duration remaining(long deadline) {
-    return Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000));
   }
 
   private void closeProducer() {
@@ -408,9 +360,10 @@ final class RegistryTopic implements AutoCloseable {
 
   @Override
   public void close() {
-    running = false;
     ready = false;
-    KafkaSupport.stopFollower(consumer, follower, "registry");
+    if (follower != null) {
+      follower.close();
+    }
     // under the write lock, so a write in progress finishes (or times out) before the producer goes
     boolean locked = false;
     try {

@@ -2,25 +2,22 @@ package io.inferstream.registry;
 
 import io.inferstream.schemas.ModelStatusEvent;
 import io.inferstream.schemas.RegistryKeys;
+import io.inferstream.topics.TopicFollower;
 import java.io.IOException;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the {@code model-status} topic from the beginning and keeps following it, folding every
- * event into a {@link StatusBoard}. Startup does not wait for it: status is advisory.
+ * Reads the {@code model-status} topic from the beginning and keeps following it (a {@link
+ * TopicFollower}), folding every event into a {@link StatusBoard}. Startup does not wait for it:
+ * status is advisory.
  */
 final class StatusFollower implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StatusFollower.class);
@@ -29,9 +26,7 @@ final class StatusFollower implements AutoCloseable {
 
   private final RegistrySettings settings;
   private final StatusBoard board;
-  private KafkaConsumer<String, byte[]> consumer;
-  private Thread thread;
-  private volatile boolean running;
+  private TopicFollower<String, byte[]> follower;
 
   StatusFollower(RegistrySettings settings, StatusBoard board) {
     this.settings = settings;
@@ -47,39 +42,18 @@ final class StatusFollower implements AutoCloseable {
             false,
             ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
             "earliest");
-    consumer =
-        new KafkaConsumer<>(
-            KafkaSupport.properties(settings, own),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
-    List<PartitionInfo> partitions =
-        consumer.partitionsFor(settings.statusTopic(), settings.startupTimeout());
-    List<TopicPartition> assigned =
-        partitions.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-    consumer.assign(assigned);
-    consumer.seekToBeginning(assigned);
-    running = true;
-    thread = new Thread(this::follow, "inferstream-registry-status");
-    thread.setDaemon(true);
-    thread.start();
+    follower =
+        TopicFollower.start(
+            "inferstream-registry-status",
+            new KafkaConsumer<>(
+                KafkaSupport.properties(settings, own),
+                new StringDeserializer(),
+                new ByteArrayDeserializer()),
+            settings.statusTopic(),
+            this::apply);
   }
 
-  private void follow() {
-    while (running) {
-      try {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofSeconds(1))) {
-          apply(record);
-        }
-      } catch (WakeupException e) {
-        // close() wakes us up
-      } catch (RuntimeException e) {
-        if (running) {
-          LOG.error("Error while following status topic '{}'", settings.statusTopic(), e);
-        }
-      }
-    }
-  }
-
+  /** Folds one event into the board; unreadable events are skipped, never retried. */
   private void apply(ConsumerRecord<String, byte[]> record) {
     if (record.value() == null) {
       return;
@@ -112,7 +86,8 @@ final class StatusFollower implements AutoCloseable {
 
   @Override
   public void close() {
-    running = false;
-    KafkaSupport.stopFollower(consumer, thread, "status");
+    if (follower != null) {
+      follower.close();
+    }
   }
 }

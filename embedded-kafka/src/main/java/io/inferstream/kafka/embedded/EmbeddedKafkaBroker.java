@@ -38,15 +38,13 @@ import org.slf4j.LoggerFactory;
  * the client and the controller listener. A data directory given to the builder is kept and reused
  * across restarts; without one, a fresh temporary directory is used and deleted on {@link
  * #close()}.
+ *
+ * <p>The broker keeps Kafka's default record limit ({@code message.max.bytes}, about 1 MiB): a
+ * topic that carries larger records sets its own {@code max.message.bytes}, as every topic of the
+ * project's topic catalogue ({@code io.inferstream.topics.InferenceTopics}) does.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
-
-  /** 16 MiB, so a batch of images (about 4.8 MB as raw FP32) fits in one record. */
-  static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
-
-  /** Room for the record batch framing on top of the largest record we mean to accept. */
-  private static final int BATCH_OVERHEAD_BYTES = 1024;
 
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
   private static final String META_PROPERTIES = "meta.properties";
@@ -181,9 +179,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     // Saves 3 s on every first consumer-group join; nobody else joins a test's group late.
     p.put("group.initial.rebalance.delay.ms", "0");
 
-    // Image batches are several MB; the 1 MiB defaults would reject them at the broker.
-    p.put("message.max.bytes", String.valueOf(MAX_RECORD_BYTES + BATCH_OVERHEAD_BYTES));
-    p.put("replica.fetch.max.bytes", String.valueOf(MAX_RECORD_BYTES + BATCH_OVERHEAD_BYTES));
     // Topics are created explicitly with their partitions and limits, never by a typo.
     p.put("auto.create.topics.enable", "false");
     p.put("num.partitions", "1");

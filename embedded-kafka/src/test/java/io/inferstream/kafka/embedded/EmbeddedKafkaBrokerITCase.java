@@ -23,6 +23,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 class EmbeddedKafkaBrokerITCase {
   private static final String TOPIC = "embedded-broker-check";
   private static final int FIVE_MB = 5 * 1024 * 1024;
+
+  /** A topic's own record limit, above the broker's default, as the project's topics set one. */
+  private static final int TOPIC_LIMIT = 8 * 1024 * 1024;
 
   @Test
   void keepsALargeRecordAcrossARestartOnTheSameDataDir(@TempDir Path dataDir) throws Exception {
@@ -47,7 +51,7 @@ class EmbeddedKafkaBrokerITCase {
             .createTopics(
                 List.of(
                     new NewTopic(TOPIC, 1, (short) 1)
-                        .configs(Map.of("max.message.bytes", String.valueOf(16 * 1024 * 1024)))))
+                        .configs(Map.of("max.message.bytes", String.valueOf(TOPIC_LIMIT)))))
             .all()
             .get(30, TimeUnit.SECONDS);
       }
@@ -65,6 +69,23 @@ class EmbeddedKafkaBrokerITCase {
     try (EmbeddedKafkaBroker restarted = EmbeddedKafkaBroker.builder().dataDir(dataDir).build()) {
       restarted.start();
       assertThat(readOne(restarted, partition, offset)).isEqualTo(value);
+    }
+  }
+
+  @Test
+  void aTopicWithoutItsOwnLimitRefusesALargeRecord() throws Exception {
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().build().start()) {
+      try (Admin admin = admin(broker)) {
+        admin
+            .createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1)))
+            .all()
+            .get(30, TimeUnit.SECONDS);
+      }
+      try (KafkaProducer<byte[], byte[]> producer = producer(broker)) {
+        assertThatThrownBy(
+                () -> producer.send(new ProducerRecord<>(TOPIC, new byte[FIVE_MB])).get())
+            .hasCauseInstanceOf(RecordTooLargeException.class);
+      }
     }
   }
 
@@ -115,7 +136,7 @@ class EmbeddedKafkaBrokerITCase {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(16 * 1024 * 1024));
+    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(TOPIC_LIMIT));
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       consumer.assign(List.of(partition));
@@ -134,7 +155,7 @@ class EmbeddedKafkaBrokerITCase {
   private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafkaBroker broker) {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(16 * 1024 * 1024));
+    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(TOPIC_LIMIT));
     props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
     return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
   }

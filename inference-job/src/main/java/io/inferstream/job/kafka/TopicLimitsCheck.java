@@ -2,7 +2,7 @@ package io.inferstream.job.kafka;
 
 import io.inferstream.job.InferenceJobConfig;
 import io.inferstream.job.InferenceOptions;
-import io.inferstream.job.KafkaLimits;
+import io.inferstream.topics.InferenceTopics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,7 +27,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * Checked when the job is built: the request, default reply and dead-letter topics exist, and the
  * topics the job writes take the largest records it may write there — a reply of {@code
  * inference.reply.max-bytes}, a dead letter carrying a request of {@code
- * inference.request.max-bytes}, each plus {@link KafkaLimits#RECORD_OVERHEAD_BYTES} for key and
+ * inference.request.max-bytes}, each plus {@link InferenceTopics#RECORD_OVERHEAD_BYTES} for key and
  * headers. A topic that cannot would make the sink fail on such a record, and the job restart on it
  * forever; it is refused at submission instead, with the topic, its limit and the option named.
  */
@@ -140,7 +140,7 @@ public final class TopicLimitsCheck {
       if (use.bodyOption() == null || limit < 0) {
         continue;
       }
-      long needed = (long) use.bodyBytes() + KafkaLimits.RECORD_OVERHEAD_BYTES;
+      long needed = (long) use.bodyBytes() + InferenceTopics.RECORD_OVERHEAD_BYTES;
       if (limit < needed) {
         problems.add(
             use.named()
@@ -155,7 +155,7 @@ public final class TopicLimitsCheck {
                 + " bytes)"
                 + use.why()
                 + ", plus "
-                + KafkaLimits.RECORD_OVERHEAD_BYTES
+                + InferenceTopics.RECORD_OVERHEAD_BYTES
                 + " bytes for the record's key, headers and overhead; raise the topic's"
                 + " max.message.bytes or lower "
                 + use.bodyOption());

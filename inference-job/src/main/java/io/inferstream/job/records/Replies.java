@@ -1,11 +1,11 @@
 package io.inferstream.job.records;
 
-import io.inferstream.job.KafkaLimits;
 import io.inferstream.schemas.ErrorBody;
 import io.inferstream.schemas.ErrorCode;
 import io.inferstream.schemas.InferenceCodec;
 import io.inferstream.schemas.InferenceHeaders;
 import io.inferstream.schemas.InferenceResponse;
+import io.inferstream.topics.InferenceTopics;
 import java.nio.charset.StandardCharsets;
 
 /** Builds the records the sink writes: error replies, result replies and dead letters. */
@@ -80,9 +80,9 @@ public final class Replies {
 
   /**
    * The raw record with its original headers plus where it came from and why it was rejected. A
-   * record too large to carry the extra headers within {@link KafkaLimits#MAX_RECORD_BYTES} loses
-   * its value (header {@code dead-letter-value-dropped} says how many bytes): a dead letter the
-   * producer would refuse must never reach the sink.
+   * record too large to carry the extra headers within {@link InferenceTopics#MAX_RECORD_BYTES}
+   * loses its value (header {@code dead-letter-value-dropped} says how many bytes): a dead letter
+   * the producer would refuse must never reach the sink.
    */
   public static OutboundRecord deadLetter(RawRequest raw, String deadLetterTopic, String reason) {
     int n = raw.headerNames == null ? 0 : raw.headerNames.length;
@@ -109,7 +109,7 @@ public final class Replies {
     record.topic = deadLetterTopic;
     record.key = raw.key;
     record.value = raw.value;
-    if (size + KafkaLimits.RECORD_OVERHEAD_BYTES > KafkaLimits.MAX_RECORD_BYTES) {
+    if (size + InferenceTopics.RECORD_OVERHEAD_BYTES > InferenceTopics.MAX_RECORD_BYTES) {
       record.value = null;
       names[n + 4] = InferenceHeaders.DEAD_LETTER_VALUE_DROPPED;
       values[n + 4] = utf8(Integer.toString(raw.valueSize()));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import io.inferstream.job.testing.PipelineTestStack;
 import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
 import io.inferstream.testing.Await;
+import io.inferstream.topics.InferenceTopics;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /** Reply-topic partition counts from a real broker, never looked up on the caller's thread. */
 class KafkaReplyTopicsITCase {
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
   private static EmbeddedKafkaBroker sharedBroker;
   private EmbeddedKafkaBroker broker;
   private KafkaReplyTopics topics;
@@ -28,14 +31,13 @@ class KafkaReplyTopicsITCase {
     sharedBroker = EmbeddedKafkaBroker.builder().build().start();
     try (Admin admin =
         Admin.create(PipelineTestStack.adminProps(sharedBroker.bootstrapServers()))) {
-      admin
-          .createTopics(
-              List.of(
-                  new NewTopic("inference-replies", 2, (short) 1),
-                  new NewTopic("inference-replies-x", 1, (short) 1),
-                  new NewTopic("payments", 3, (short) 1)))
-          .all()
-          .get();
+      InferenceTopics.createIfAbsent(
+          admin,
+          List.of(
+              InferenceTopics.topic("inference-replies", 2, (short) 1),
+              InferenceTopics.topic("inference-replies-x", 1, (short) 1),
+              InferenceTopics.topic("payments", 3, (short) 1)),
+          TIMEOUT);
     }
   }
 
@@ -60,7 +62,7 @@ class KafkaReplyTopicsITCase {
 
   private void createTopics(NewTopic... newTopics) throws Exception {
     try (Admin admin = Admin.create(PipelineTestStack.adminProps(broker.bootstrapServers()))) {
-      admin.createTopics(List.of(newTopics)).all().get();
+      InferenceTopics.createIfAbsent(admin, List.of(newTopics), TIMEOUT);
     }
   }
 
@@ -75,7 +77,7 @@ class KafkaReplyTopicsITCase {
   @Test
   void aReplyTopicCreatedAfterOpenIsSeenSoon() throws Exception {
     assertThat(topics.partitions("inference-replies-late")).isEqualTo(-1);
-    createTopics(new NewTopic("inference-replies-late", 3, (short) 1));
+    createTopics(InferenceTopics.topic("inference-replies-late", 3, (short) 1));
     Await.until(
         "the new reply topic is known",
         Duration.ofSeconds(30),
@@ -87,7 +89,7 @@ class KafkaReplyTopicsITCase {
     topics.close();
     broker = EmbeddedKafkaBroker.builder().build().start(); // one this test may stop
     try {
-      createTopics(new NewTopic("inference-replies", 2, (short) 1));
+      createTopics(InferenceTopics.topic("inference-replies", 2, (short) 1));
       topics = new KafkaReplyTopics(broker.bootstrapServers(), "inference-replies.*");
       topics.open();
     } finally {

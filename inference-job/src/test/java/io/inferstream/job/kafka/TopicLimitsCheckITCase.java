@@ -3,13 +3,14 @@ package io.inferstream.job.kafka;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.inferstream.client.InferenceTopics;
-import io.inferstream.client.TopicSettings;
 import io.inferstream.job.InferenceJob;
 import io.inferstream.job.InferenceJobConfig;
 import io.inferstream.job.InferenceOptions;
 import io.inferstream.job.testing.PipelineTestStack;
 import io.inferstream.kafka.embedded.EmbeddedKafkaBroker;
+import io.inferstream.topics.InferenceTopics;
+import io.inferstream.topics.TopicSettings;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
@@ -22,22 +23,24 @@ import org.junit.jupiter.api.Test;
 
 /** The job refuses to start on topics that cannot take what it may write to them. */
 class TopicLimitsCheckITCase {
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
   private static EmbeddedKafkaBroker broker;
 
   @BeforeAll
   static void startBroker() throws Exception {
     broker = EmbeddedKafkaBroker.builder().build().start();
     try (Admin admin = Admin.create(PipelineTestStack.adminProps(broker.bootstrapServers()))) {
-      InferenceTopics.create(admin, TopicSettings.defaults());
-      admin
-          .createTopics(
-              List.of(
-                  new NewTopic("inference-replies-small", 1, (short) 1)
-                      .configs(Map.of("max.message.bytes", "1048576")),
-                  new NewTopic("dead-letters-small", 1, (short) 1)
-                      .configs(Map.of("max.message.bytes", "4194304"))))
-          .all()
-          .get();
+      InferenceTopics.createIfAbsent(admin, TopicSettings.defaults(), TIMEOUT);
+      // deliberately smaller than the catalogue's limit
+      InferenceTopics.createIfAbsent(
+          admin,
+          List.of(
+              new NewTopic("inference-replies-small", 1, (short) 1)
+                  .configs(Map.of("max.message.bytes", "1048576")),
+              new NewTopic("dead-letters-small", 1, (short) 1)
+                  .configs(Map.of("max.message.bytes", "4194304"))),
+          TIMEOUT);
     }
   }
 

@@ -2,7 +2,6 @@ package io.inferstream.job.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.inferstream.job.KafkaLimits;
 import io.inferstream.job.TestModels;
 import io.inferstream.job.model.ModelSpecs;
 import io.inferstream.job.records.OutboundRecord;
@@ -14,6 +13,7 @@ import io.inferstream.schemas.InferenceCodec;
 import io.inferstream.schemas.InferenceHeaders;
 import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.Priority;
+import io.inferstream.topics.InferenceTopics;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -210,13 +210,13 @@ class RequestDecoderTest {
   @Test
   void aDeadLetterTooLargeForTheRecordLimitDropsItsValue() throws Exception {
     RawRequest huge = raw("", "request-id", "r1", "model", "affine");
-    huge.value = new byte[KafkaLimits.MAX_RECORD_BYTES - 100];
+    huge.value = new byte[InferenceTopics.MAX_RECORD_BYTES - 100];
     harness.processElement(huge, 0);
     OutboundRecord letter = rejected().get(rejected().size() - 1);
     assertThat(letter.topic).isEqualTo("dead");
     assertThat(letter.value).isNull();
     assertThat(letter.header(InferenceHeaders.DEAD_LETTER_VALUE_DROPPED))
-        .isEqualTo(Integer.toString(KafkaLimits.MAX_RECORD_BYTES - 100));
+        .isEqualTo(Integer.toString(InferenceTopics.MAX_RECORD_BYTES - 100));
     assertThat(letter.header(InferenceHeaders.DEAD_LETTER_REASON)).startsWith("413 ");
   }
 

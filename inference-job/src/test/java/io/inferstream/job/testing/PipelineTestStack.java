@@ -1,8 +1,6 @@
 package io.inferstream.job.testing;
 
 import io.inferstream.client.InferenceClient;
-import io.inferstream.client.InferenceTopics;
-import io.inferstream.client.TopicSettings;
 import io.inferstream.job.InferenceOptions;
 import io.inferstream.job.TestModels;
 import io.inferstream.job.embedded.EmbeddedJobCluster;
@@ -13,9 +11,10 @@ import io.inferstream.onnx.OnnxSignatureReader;
 import io.inferstream.onnx.testing.TinyOnnx;
 import io.inferstream.schemas.ModelSpec;
 import io.inferstream.schemas.RegistryKeys;
-import io.inferstream.schemas.Topics;
 import io.inferstream.testing.Await;
 import io.inferstream.testing.FlinkRest;
+import io.inferstream.topics.InferenceTopics;
+import io.inferstream.topics.TopicSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +33,6 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -51,6 +49,8 @@ public final class PipelineTestStack implements AutoCloseable {
 
   /** A reply topic with one partition, for replies addressed by key hash. */
   public static final String SINGLE_PARTITION_REPLIES = "inference-replies-single";
+
+  private static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(30);
 
   private final EmbeddedKafkaBroker broker;
   private final Path modelRepository;
@@ -71,15 +71,13 @@ public final class PipelineTestStack implements AutoCloseable {
   public static PipelineTestStack start(Path workDir) throws Exception {
     EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().build().start();
     try (Admin admin = Admin.create(adminProps(broker.bootstrapServers()))) {
-      InferenceTopics.create(admin, TopicSettings.defaults());
-      admin
-          .createTopics(
-              List.of(
-                  new NewTopic(SINGLE_PARTITION_REPLIES, 1, (short) 1)
-                      .configs(Map.of("max.message.bytes", "16777216")),
-                  new NewTopic("not-a-reply-topic", 1, (short) 1)))
-          .all()
-          .get();
+      InferenceTopics.createIfAbsent(admin, TopicSettings.defaults(), TOPIC_TIMEOUT);
+      InferenceTopics.createIfAbsent(
+          admin,
+          List.of(
+              InferenceTopics.topic(SINGLE_PARTITION_REPLIES, 1, (short) 1),
+              InferenceTopics.topic("not-a-reply-topic", 1, (short) 1)),
+          TOPIC_TIMEOUT);
     }
     Path repository = workDir.resolve("models");
     copyDirectory(TestModels.REPOSITORY, repository);
@@ -156,7 +154,9 @@ public final class PipelineTestStack implements AutoCloseable {
       producer
           .send(
               new ProducerRecord<>(
-                  Topics.MODEL_REGISTRY, RegistryKeys.model(spec.name()), ModelSpecs.toJson(spec)))
+                  InferenceTopics.MODEL_REGISTRY,
+                  RegistryKeys.model(spec.name()),
+                  ModelSpecs.toJson(spec)))
           .get(30, TimeUnit.SECONDS);
     }
   }
@@ -181,7 +181,7 @@ public final class PipelineTestStack implements AutoCloseable {
   }
 
   public InferenceClient client(String replyTopic, boolean readCommitted) {
-    return client(Topics.REQUESTS, replyTopic, readCommitted);
+    return client(InferenceTopics.REQUESTS, replyTopic, readCommitted);
   }
 
   /** A client on this stack's broker, closed with the stack. */
@@ -206,16 +206,12 @@ public final class PipelineTestStack implements AutoCloseable {
    */
   public void createTopics(String... names) throws Exception {
     try (Admin admin = Admin.create(adminProps(broker.bootstrapServers()))) {
-      admin
-          .createTopics(
-              java.util.Arrays.stream(names)
-                  .map(
-                      name ->
-                          new NewTopic(name, 1, (short) 1)
-                              .configs(Map.of("max.message.bytes", "16777216")))
-                  .toList())
-          .all()
-          .get();
+      InferenceTopics.createIfAbsent(
+          admin,
+          java.util.Arrays.stream(names)
+              .map(name -> InferenceTopics.topic(name, 1, (short) 1))
+              .toList(),
+          TOPIC_TIMEOUT);
     }
   }
 

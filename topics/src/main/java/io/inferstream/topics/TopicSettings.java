@@ -1,35 +1,29 @@
-package io.inferstream.client;
-
-import io.inferstream.schemas.Topics;
+package io.inferstream.topics;
 
 /**
- * Names and limits of the inference topics that {@link InferenceTopics#create} creates.
+ * Names, partitions and replication of the topics {@link InferenceTopics#newTopics} describes.
+ * Every topic carries {@link InferenceTopics#MAX_RECORD_BYTES}; the registry topic always has one
+ * partition.
  *
- * @param maxMessageBytes the topics' {@code max.message.bytes}; producers need a {@code
- *     max.request.size} at least this large to use it
+ * @param partitions partitions of the request, reply, dead-letter and status topics
  */
 public record TopicSettings(
     String requestsTopic,
     String repliesTopic,
     String deadLettersTopic,
+    String registryTopic,
+    String statusTopic,
     int partitions,
-    int maxMessageBytes,
     short replicationFactor) {
-
-  /** 16 MiB: room for a batch of raw FP32 images (about 4.8 MB for eight 3x224x224). */
-  public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
-
-  public static final int DEFAULT_PARTITIONS = 2;
 
   public TopicSettings {
     requireName(requestsTopic, "requestsTopic");
     requireName(repliesTopic, "repliesTopic");
     requireName(deadLettersTopic, "deadLettersTopic");
+    requireName(registryTopic, "registryTopic");
+    requireName(statusTopic, "statusTopic");
     if (partitions < 1) {
       throw new IllegalArgumentException("partitions must be >= 1, was " + partitions);
-    }
-    if (maxMessageBytes < 1) {
-      throw new IllegalArgumentException("maxMessageBytes must be >= 1, was " + maxMessageBytes);
     }
     if (replicationFactor < 1) {
       throw new IllegalArgumentException(
@@ -37,14 +31,15 @@ public record TopicSettings(
     }
   }
 
-  /** The default topic names, 2 partitions, 16 MiB messages, replication factor 1. */
+  /** The default topic names, {@link InferenceTopics#DEFAULT_PARTITIONS}, replication factor 1. */
   public static TopicSettings defaults() {
     return new TopicSettings(
-        Topics.REQUESTS,
-        Topics.REPLIES,
-        Topics.DEAD_LETTERS,
-        DEFAULT_PARTITIONS,
-        DEFAULT_MAX_MESSAGE_BYTES,
+        InferenceTopics.REQUESTS,
+        InferenceTopics.REPLIES,
+        InferenceTopics.DEAD_LETTERS,
+        InferenceTopics.MODEL_REGISTRY,
+        InferenceTopics.MODEL_STATUS,
+        InferenceTopics.DEFAULT_PARTITIONS,
         (short) 1);
   }
 
@@ -53,8 +48,9 @@ public record TopicSettings(
         requestsTopic,
         repliesTopic,
         deadLettersTopic,
+        registryTopic,
+        statusTopic,
         newPartitions,
-        maxMessageBytes,
         replicationFactor);
   }
 
@@ -63,19 +59,10 @@ public record TopicSettings(
         requestsTopic,
         repliesTopic,
         deadLettersTopic,
+        registryTopic,
+        statusTopic,
         partitions,
-        maxMessageBytes,
         newReplicationFactor);
-  }
-
-  public TopicSettings withMaxMessageBytes(int newMaxMessageBytes) {
-    return new TopicSettings(
-        requestsTopic,
-        repliesTopic,
-        deadLettersTopic,
-        partitions,
-        newMaxMessageBytes,
-        replicationFactor);
   }
 
   private static void requireName(String name, String what) {
