@@ -79,20 +79,25 @@ public final class Replies {
   }
 
   /**
-   * The raw record with its original headers plus where it came from and why it was rejected. A
-   * record too large to carry the extra headers within {@link InferenceTopics#MAX_RECORD_BYTES}
-   * loses its value (header {@code dead-letter-value-dropped} says how many bytes): a dead letter
-   * the producer would refuse must never reach the sink.
+   * The raw record with its original headers (but never {@code api-key}, a secret) plus where it
+   * came from and why it was rejected. A record too large to carry the extra headers within {@link
+   * InferenceTopics#MAX_RECORD_BYTES} loses its value (header {@code dead-letter-value-dropped}
+   * says how many bytes): a dead letter the producer would refuse must never reach the sink.
    */
   public static OutboundRecord deadLetter(RawRequest raw, String deadLetterTopic, String reason) {
-    int n = raw.headerNames == null ? 0 : raw.headerNames.length;
-    String[] names = new String[n + 5];
-    byte[][] values = new byte[n + 5][];
+    int headers = raw.headerNames == null ? 0 : raw.headerNames.length;
+    String[] names = new String[headers + 5];
+    byte[][] values = new byte[headers + 5][];
     long size = (raw.key == null ? 0 : raw.key.length) + raw.valueSize();
-    for (int i = 0; i < n; i++) {
-      names[i] = raw.headerNames[i];
-      values[i] = raw.headerValues[i];
-      size += utf8(names[i]).length + (values[i] == null ? 0 : values[i].length);
+    int n = 0;
+    for (int i = 0; i < headers; i++) {
+      if (InferenceHeaders.API_KEY.equalsIgnoreCase(raw.headerNames[i])) {
+        continue; // a secret: it never leaves the job, not even to whoever reads dead letters
+      }
+      names[n] = raw.headerNames[i];
+      values[n] = raw.headerValues[i];
+      size += utf8(names[n]).length + (values[n] == null ? 0 : values[n].length);
+      n++;
     }
     names[n] = InferenceHeaders.DEAD_LETTER_REASON;
     values[n] = utf8(bounded(reason));
@@ -109,16 +114,15 @@ public final class Replies {
     record.topic = deadLetterTopic;
     record.key = raw.key;
     record.value = raw.value;
+    int used = n + 4;
     if (size + InferenceTopics.RECORD_OVERHEAD_BYTES > InferenceTopics.MAX_RECORD_BYTES) {
       record.value = null;
       names[n + 4] = InferenceHeaders.DEAD_LETTER_VALUE_DROPPED;
       values[n + 4] = utf8(Integer.toString(raw.valueSize()));
-    } else {
-      names = java.util.Arrays.copyOf(names, n + 4);
-      values = java.util.Arrays.copyOf(values, n + 4);
+      used = n + 5;
     }
-    record.headerNames = names;
-    record.headerValues = values;
+    record.headerNames = java.util.Arrays.copyOf(names, used);
+    record.headerValues = java.util.Arrays.copyOf(values, used);
     return record;
   }
 
